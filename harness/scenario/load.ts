@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { relative } from 'node:path';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { scenarioSchema, type Scenario } from './schema.js';
+import { parseObjectives, type Objective } from './objectives.js';
+import { DrillError } from '../engine/errors.js';
+
+export interface LoadedScenario {
+  file: string;
+  source: string;
+  sha256: string;
+  scenario: Scenario;
+  objectives: Objective[];
+}
+
+export interface ScenarioProblem {
+  file: string;
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+export function formatProblem(p: ScenarioProblem): string {
+  const where = `${p.file}:${p.line}:${p.col}`;
+  return p.path ? `${where}: ${p.path} ${p.message}` : `${where}: ${p.message}`;
+}
+
+export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DrillError('invalid-config', `${file}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseScenario(source, displayPath(file));
+}
+
+export function parseScenario(source: string, file: string): LoadedScenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: ScenarioProblem[] = doc.errors.map((e) => {
+    const pos = lineCounter.linePos(e.pos[0]);
+    return { file, line: pos.line, col: pos.col, path: '', message: e.message.split('\n')[0] ?? e.message };
+  });
+  if (problems.length === 0) {
+    const result = scenarioSchema.safeParse(doc.toJS() ?? {});
+    if (!result.success) problems.push(...result.error.issues.map((issue) => toProblem(issue, doc, lineCounter, file)));
+    else {
+      return {
+        file,
+        source,
+        sha256: createHash('sha256').update(source).digest('hex'),
+        scenario: result.data,
+        objectives: parseObjectives(result.data.objectives),
+      };
+    }
+  }
+  throw new ScenarioError(problems);
+}
+
+export class ScenarioError extends DrillError {
+  constructor(readonly problems: ScenarioProblem[]) {
+    super('invalid-config', problems.map(formatProblem).join('\n'));
+    this.name = 'ScenarioError';
+  }
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string): ScenarioProblem {
+  let path = issue.path.map(String);
+  let message = describeIssue(issue);
+  let node = nodeAt(doc, path);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const pair = findPair(node, key);
+    if (pair) node = pair;
+    path = [...path, key];
+    message = `is not a known key${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).map((k) => `"${k}"`).join(', ')})` : ''}; expected one of ${knownKeys(issue, doc, issue.path.map(String))}`;
+  }
+  const offset = node?.range?.[0] ?? 0;
+  const pos = lc.linePos(offset);
+  return { file, line: pos.line, col: pos.col, path: formatPath(path), message };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.message.includes('received undefined') ? `is required (${issue.expected})` : `must be ${article(issue.expected)}; ${issue.message.replace(/^Invalid input: /, '')}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union': {
+      const note = (issue as { note?: string }).note;
+      if (note === 'No matching discriminator') {
+        const disc = (issue as { discriminator?: string }).discriminator ?? '';
+        const options = (issue as { options?: unknown[] }).options;
+        return `${disc ? '' : ''}must be one of ${(options ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+      }
+      return `does not match any allowed form: ${issue.errors.map((branch) => branch.map((e) => `${formatPath(e.path.map(String)) || '(value)'} ${e.message}`).join('; ')).join(' | ')}`;
+    }
+    default:
+      return issue.message;
+  }
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function knownKeys(issue: z.core.$ZodIssue, _doc: Document, path: string[]): string {
+  const shape = shapeAt(path);
+  return shape ? shape.map((k) => `"${k}"`).join(', ') : '(see schema)';
+}
+
+/** Walk the zod schema along a data path to list the keys an object accepts. */
+function shapeAt(path: string[]): string[] | undefined {
+  let schema: unknown = scenarioSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def = (schema as { def?: Record<string, unknown> }).def;
+    if (!def) return undefined;
+    if (def.type === 'object') schema = (def.shape as Record<string, unknown>)[segment];
+    else if (def.type === 'array') schema = def.element;
+    else if (def.type === 'record') schema = def.valueType;
+    else return undefined;
+  }
+  schema = unwrap(schema);
+  const def = (schema as { def?: Record<string, unknown> }).def;
+  return def?.type === 'object' ? Object.keys(def.shape as object) : undefined;
+}
+
+function unwrap(schema: unknown): unknown {
+  let s = schema as { def?: Record<string, unknown> } | undefined;
+  while (s?.def && ['default', 'optional', 'nullable', 'pipe'].includes(s.def.type as string)) {
+    s = (s.def.innerType ?? s.def.in) as { def?: Record<string, unknown> };
+  }
+  return s;
+}
+
+function nodeAt(doc: Document, path: string[]): Node | undefined {
+  for (let i = path.length; i >= 0; i--) {
+    const node = doc.getIn(path.slice(0, i).map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true) as Node | undefined;
+    if (node && typeof node === 'object' && 'range' in node) {
+      if (i === path.length) return node;
+      // The value is missing: point at the key of the closest parent that exists.
+      const pair = findPair(node, path[i] ?? '');
+      return pair ?? node;
+    }
+  }
+  return undefined;
+}
+
+function findPair(node: Node | undefined, key: string): Node | undefined {
+  if (!node || !isMap(node)) return undefined;
+  for (const item of node.items) {
+    if (isPair(item) && isScalar(item.key) && String(item.key.value) === key) return item.key;
+  }
+  return undefined;
+}
+
+export function formatPath(path: string[]): string {
+  return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
