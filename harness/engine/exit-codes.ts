@@ -15,6 +15,8 @@ export const EXIT_CODES = {
   error: 4,
   /** The global deadline passed. */
   timedout: 5,
+  /** No drill failed, but at least one could not run on this machine (the journal says why). Never a pass. */
+  skipped: 6,
   /** SIGINT or SIGTERM: everything was cleaned up. */
   interrupted: 130,
 } as const;
@@ -28,5 +30,6 @@ export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   'missing-prerequisite': 'a required binary, permission or endpoint is missing; the message says how to get it',
   error: 'a drill could not run its checks (environment or harness error)',
   timedout: 'a drill exceeded its deadline',
+  skipped: 'a drill could not run on this machine (reason in its journal); none failed',
   interrupted: 'interrupted by SIGINT/SIGTERM after cleaning up',
 };

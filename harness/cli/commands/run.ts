@@ -1,0 +1,105 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { environmentProvider } from '../../environments/index.js';
+import { DrillError } from '../../engine/errors.js';
+import { EXIT_CODES, type ExitCodeName } from '../../engine/exit-codes.js';
+import type { Journal, Verdict } from '../../engine/journal.js';
+import { runDrill } from '../../engine/run-drill.js';
+import { Interruption } from '../../engine/task-runner.js';
+import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
+import { ENVIRONMENT_KINDS, type EnvironmentKind } from '../../scenario/schema.js';
+import { checkSemantics } from '../../scenario/semantic-checks.js';
+import { createLogger } from '../../util/logger.js';
+import { renderDrillReports, renderSuiteReports } from '../../../reports/index.js';
+import { Progress } from '../progress.js';
+import { resolveScenarioArgs } from '../scenario-args.js';
+
+interface Args { scenarios: string[]; env?: EnvironmentKind; out: string; keep: boolean; reporter: string; tag?: string }
+
+export const DEFAULT_REPORTERS = 'html,json';
+
+const command: CommandModule<object, Args> = {
+  command: 'run <scenarios..>',
+  describe: 'Run drills: provision, inject the fault, recover, verify, measure, report',
+  builder: (y) =>
+    y
+      .positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files, directories or shipped names' })
+      .option('env', { choices: ENVIRONMENT_KINDS, describe: 'override environment.kind of every scenario' })
+      .option('out', { type: 'string', default: 'drdrill-results', describe: 'results directory (<out>/<drill>/journal.json)' })
+      .option('keep', { type: 'boolean', default: false, describe: 'keep work directories and containers for debugging' })
+      .option('reporter', { type: 'string', default: DEFAULT_REPORTERS, describe: 'comma-separated: html, md, junit, json' })
+      .option('tag', { type: 'string', describe: 'only scenarios with this tag' }) as never,
+  handler: async (argv) => {
+    // Everything is validated before anything starts.
+    const loaded: LoadedScenario[] = [];
+    for (const file of resolveScenarioArgs(argv.scenarios)) {
+      const l = await loadScenarioFile(file);
+      if (argv.env) l.scenario.environment.kind = argv.env;
+      checkSemantics(l);
+      if (!argv.tag || l.scenario.metadata.tags.includes(argv.tag)) loaded.push(l);
+    }
+    if (!loaded.length) throw new DrillError('invalid-config', `no scenario matches${argv.tag ? ` tag "${argv.tag}"` : ''}`);
+    const names = loaded.map((l) => l.scenario.metadata.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new DrillError('invalid-config', `two scenarios are named "${dup}"; metadata.name must be unique within a run`);
+    for (const l of loaded) await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
+    const reporters = argv.reporter.split(',').map((r) => r.trim()).filter(Boolean);
+
+    const outDir = resolve(argv.out);
+    await mkdir(outDir, { recursive: true });
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signals++ === 0) controller.abort(new Interruption('interrupted', `${sig} received`));
+      else process.stderr.write(`drdrill: still cleaning up after ${sig}; processes and mounts it started are being removed\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    const progress = new Progress();
+    const logger = createLogger({ level: process.env.DRDRILL_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
+    const journals: Journal[] = [];
+    try {
+      for (const l of loaded) {
+        if (controller.signal.aborted) break;
+        const journal = await runDrill(l, {
+          outDir,
+          keep: argv.keep,
+          signal: controller.signal,
+          logger,
+          onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
+        });
+        journals.push(journal);
+        progress.verdict(journal.drill, journal.verdict, journal.reason);
+        const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
+        for (const f of written) process.stdout.write(`  report: ${f}\n`);
+      }
+      const suite = await renderSuiteReports(journals, outDir, reporters);
+      for (const f of suite) process.stdout.write(`report: ${f}\n`);
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    process.stdout.write(`${summaryLine(journals)}\n`);
+    process.exitCode = EXIT_CODES[exitCodeFor(journals.map((j) => j.verdict), controller.signal.aborted)];
+  },
+};
+export default command;
+
+export function summaryLine(journals: Journal[]): string {
+  const count = (v: Verdict) => journals.filter((j) => j.verdict === v).length;
+  const others = (['error', 'interrupted', 'timedout', 'skipped'] as Verdict[]).filter((v) => count(v)).map((v) => `${count(v)} ${v}`);
+  return `drills: ${count('passed')} passed, ${count('failed')} failed${others.length ? `, ${others.join(', ')}` : ''}`;
+}
+
+/** Worst first: an interrupted run, a timeout, a failure, an error, a skip. */
+export function exitCodeFor(verdicts: Verdict[], interrupted: boolean): ExitCodeName {
+  if (interrupted || verdicts.includes('interrupted')) return 'interrupted';
+  if (verdicts.includes('timedout')) return 'timedout';
+  if (verdicts.includes('failed')) return 'failed';
+  if (verdicts.includes('error')) return 'error';
+  if (verdicts.includes('skipped')) return 'skipped';
+  return 'passed';
+}

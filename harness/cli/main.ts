@@ -1,0 +1,31 @@
+import '../util/quiet-sdk-warning.js';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DrillError, errorMessage } from '../engine/errors.js';
+import { EXIT_CODES } from '../engine/exit-codes.js';
+import { DRDRILL_VERSION } from '../engine/version.js';
+import { commands } from './commands/index.js';
+
+async function main(): Promise<void> {
+  const cli = yargs(hideBin(process.argv))
+    .scriptName('drdrill')
+    .version(DRDRILL_VERSION)
+    .strict()
+    .demandCommand(1, 'Give a command; see drdrill --help')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new DrillError('invalid-config', msg);
+    });
+  for (const c of commands) cli.command(c as never);
+  await cli.parseAsync();
+}
+
+main().catch((err: unknown) => {
+  // One line that names the cause; the stack only on request.
+  const code = err instanceof DrillError ? EXIT_CODES[err.exitCode] : EXIT_CODES.error;
+  process.stderr.write(`drdrill: ${errorMessage(err)}\n`);
+  if (process.env.DRDRILL_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  process.exitCode = code;
+});

@@ -1,0 +1,91 @@
+/**
+ * Runs an ordered list of tasks. Each task's teardown is queued (LIFO) before its setup runs, so every
+ * teardown still runs after a failure, an interrupt or a deadline.
+ */
+export interface Task<C> {
+  title: string;
+  setup?: (ctx: C) => Promise<void>;
+  teardown?: (ctx: C) => Promise<void>;
+}
+
+export type TaskOutcome = 'passed' | 'failed' | 'interrupted' | 'timedout';
+
+export interface TaskRunResult {
+  status: TaskOutcome;
+  error?: unknown;
+  /** Title of the task that failed or was cut short. */
+  at?: string;
+}
+
+export class Interruption extends Error {
+  constructor(readonly kind: 'interrupted' | 'timedout', message: string) {
+    super(message);
+    this.name = 'Interruption';
+  }
+}
+
+export class TaskRunner<C> {
+  private readonly _teardowns: { title: string; fn: () => Promise<void> }[] = [];
+
+  constructor(private readonly _signal: AbortSignal) {}
+
+  /** Adds a teardown step from inside a running task (e.g. a process it started). */
+  addTeardown(title: string, fn: () => Promise<void>): void {
+    this._teardowns.unshift({ title, fn });
+  }
+
+  async run(tasks: Task<C>[], ctx: C, hooks: TaskHooks = {}): Promise<TaskRunResult> {
+    for (const task of tasks) {
+      if (this._signal.aborted) return { ...abortResult(this._signal), at: task.title };
+      if (task.teardown) {
+        const teardown = task.teardown;
+        this.addTeardown(`teardown for ${task.title}`, () => teardown(ctx));
+      }
+      if (!task.setup) continue;
+      hooks.onTaskBegin?.(task.title);
+      try {
+        await raceAbort(task.setup(ctx), this._signal);
+        hooks.onTaskEnd?.(task.title, undefined);
+      } catch (error) {
+        hooks.onTaskEnd?.(task.title, error);
+        if (error instanceof Interruption) return { status: error.kind, error, at: task.title };
+        return { status: 'failed', error, at: task.title };
+      }
+    }
+    return { status: 'passed' };
+  }
+
+  /** Runs every queued teardown, newest first; a failing one does not stop the others. */
+  async runTeardowns(onError: (title: string, err: unknown) => void): Promise<void> {
+    while (this._teardowns.length) {
+      const { title, fn } = this._teardowns.shift()!;
+      try {
+        await fn();
+      } catch (err) {
+        onError(title, err);
+      }
+    }
+  }
+}
+
+export interface TaskHooks {
+  onTaskBegin?(title: string): void;
+  onTaskEnd?(title: string, error: unknown): void;
+}
+
+function abortResult(signal: AbortSignal): TaskRunResult {
+  const reason = signal.reason;
+  return reason instanceof Interruption ? { status: reason.kind, error: reason } : { status: 'interrupted', error: reason };
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}

@@ -1,0 +1,19 @@
+import { DrillError } from '../engine/errors.js';
+import type { EnvironmentKind } from '../scenario/schema.js';
+import { nativeProvider } from './native/index.js';
+import type { EnvironmentProvider } from './types.js';
+
+/** Environments in one typed registry. Those not built yet load lazily and say so. */
+const providers: { [K in EnvironmentKind]: () => Promise<EnvironmentProvider> } = {
+  native: async () => nativeProvider,
+  testcontainers: async () => {
+    throw new DrillError('missing-prerequisite', 'environment "testcontainers" is not available in this build');
+  },
+  kubernetes: async () => {
+    throw new DrillError('missing-prerequisite', 'environment "kubernetes" is not available in this build');
+  },
+};
+
+export async function environmentProvider(kind: EnvironmentKind): Promise<EnvironmentProvider> {
+  return providers[kind]();
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { access, chmod, chown, constants, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { DrillError } from '../../engine/errors.js';
+import { registerSecret } from '../../util/logger.js';
+import { packageRoot } from '../../util/paths.js';
+import { postgresAccount, runProcess } from '../../util/process.js';
+import { resolveObjectStoreSpec } from '../object-store-spec.js';
+import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
+import { startEmbeddedS3 } from './embedded-s3.js';
+import { findPostgresBinDir } from './postgres-binaries.js';
+import { NativeInstance } from './native-instance.js';
+import { tmpfsSupport } from './tmpfs-volume.js';
+import { makeSelfSignedCert } from './self-signed-cert.js';
+import type { EnvironmentSpec } from '../../scenario/schema.js';
+
+export const WAL_TOOL_FILE = 'wal-tool.cjs';
+
+export const nativeProvider: EnvironmentProvider = {
+  kind: 'native',
+  async checkPrerequisites(spec: EnvironmentSpec) {
+    findPostgresBinDir(spec.postgres.version);
+    postgresAccount();
+    const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
+    if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+  },
+  async start(opts) {
+    return NativeEnvironment.start(opts);
+  },
+};
+
+class NativeEnvironment implements StartedEnvironment {
+  readonly kind = 'native' as const;
+  private readonly _instances: NativeInstance[] = [];
+
+  private constructor(
+    private readonly _opts: EnvironmentStartOptions,
+    readonly binDir: string,
+    readonly objectStore: ObjectStoreConnection,
+    private readonly _walTool: { node: string; script: string; config: string },
+  ) {}
+
+  get workDir(): string { return this._opts.workDir; }
+
+  static async start(opts: EnvironmentStartOptions): Promise<NativeEnvironment> {
+    const binDir = findPostgresBinDir(opts.spec.postgres.version);
+    const account = postgresAccount();
+    await mkdir(opts.workDir, { recursive: true, mode: 0o755 });
+    await chmod(opts.workDir, 0o755);
+    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
+
+    const objectStore = await startObjectStore(opts);
+    const walTool = await installWalTool(opts.workDir, objectStore, account);
+    return new NativeEnvironment(opts, binDir, objectStore, walTool);
+  }
+
+  async createInstance(spec: InstanceSpec): Promise<PgInstance> {
+    if (this._instances.some((i) => i.name === spec.name)) throw new DrillError('error', `instance ${spec.name} already exists`);
+    const instance = new NativeInstance(spec.name, {
+      binDir: this.binDir,
+      baseDir: join(this.workDir, 'instances'),
+      account: postgresAccount(),
+      logger: this._opts.logger.child(spec.name),
+      walTool: this._walTool,
+      ...(pgbackrestPath() ? { pgbackrestBin: pgbackrestPath()! } : {}),
+      onTeardown: this._opts.onTeardown,
+      keep: this._opts.keep,
+    });
+    await instance.create(spec);
+    this._opts.onTeardown(`stop ${spec.name}`, () => instance.stop('immediate'));
+    this._instances.push(instance);
+    return instance;
+  }
+
+  async toolVersions(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const tool of ['postgres', 'pg_basebackup', 'pg_dump', 'pg_verifybackup', 'pg_amcheck', 'pg_checksums']) {
+      try {
+        out[tool] = execFileSync(join(this.binDir, tool), ['--version'], { encoding: 'utf8' }).trim();
+      } catch {
+        out[tool] = 'not found';
+      }
+    }
+    const rest = pgbackrestPath();
+    if (rest) out.pgbackrest = execFileSync(rest, ['version'], { encoding: 'utf8' }).trim();
+    out.node = process.version;
+    return out;
+  }
+
+  async volumeSupport() {
+    return tmpfsSupport();
+  }
+
+  async pgbackrestSupport(): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+    const bin = pgbackrestPath();
+    if (!bin) return { ok: false, reason: 'pgbackrest is not installed (Debian/Ubuntu: apt-get install pgbackrest)' };
+    return { ok: true, version: execFileSync(bin, ['version'], { encoding: 'utf8' }).trim() };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    // Teardown steps were registered with the engine as resources were created; nothing else is held here.
+  }
+}
+
+function pgbackrestPath(): string | undefined {
+  for (const p of ['/usr/bin/pgbackrest', '/usr/local/bin/pgbackrest']) if (existsSync(p)) return p;
+  return undefined;
+}
+
+async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectStoreConnection> {
+  const spec = opts.spec.objectStore;
+  if (spec.kind === 's3') return resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
+  const dir = join(opts.workDir, 's3');
+  let tls: { key: string; cert: string } | undefined;
+  if (spec.tls) tls = await makeSelfSignedCert(join(opts.workDir, 'tls'));
+  const s3 = await startEmbeddedS3({ dir, logFile: join(opts.workDir, 's3rver.log'), ...(tls ? { tls } : {}) });
+  opts.onTeardown('stop embedded S3', () => s3.stop());
+  opts.logger.debug(`embedded S3 pid ${s3.pid} at ${s3.endpoint}`);
+  const secret = randomBytes(12).toString('hex');
+  registerSecret(secret);
+  return {
+    kind: 'embedded',
+    endpoint: s3.endpoint,
+    endpointForInstances: s3.endpoint,
+    bucket: `drdrill-${opts.runId}`.toLowerCase().slice(0, 63),
+    prefix: '',
+    region: 'us-east-1',
+    forcePathStyle: true,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: secret,
+    ...(tls ? { caCertFile: tls.cert } : {}),
+  };
+}
+
+/**
+ * archive_command runs as the postgres user, which may not read the checkout (e.g. under /root):
+ * copy the single-file WAL tool and its config (with the S3 credentials, mode 0600) into the work dir.
+ */
+async function installWalTool(workDir: string, store: ObjectStoreConnection, account: ReturnType<typeof postgresAccount>) {
+  const dir = join(workDir, 'wal-tool');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const script = join(dir, WAL_TOOL_FILE);
+  await copyFile(join(packageRoot(), 'dist', WAL_TOOL_FILE), script);
+  const config = join(dir, 'wal-config.json');
+  await writeFile(config, JSON.stringify(store, null, 2), { mode: 0o600 });
+  if (account) {
+    for (const p of [dir, script, config]) await chown(p, account.uid, account.gid);
+    const r = await runProcess(process.execPath, ['--version'], { uid: account.uid, gid: account.gid, allowFailure: true });
+    if (r.code !== 0) throw new DrillError('missing-prerequisite', `${process.execPath} cannot be run by the postgres user (needed by archive_command); install Node.js system-wide`);
+  }
+  await access(script, constants.R_OK);
+  return { node: process.execPath, script, config };
+}

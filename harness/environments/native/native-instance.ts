@@ -1,0 +1,336 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { access, chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import pg from 'pg';
+import { DrillError } from '../../engine/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { freePort } from '../../util/ports.js';
+import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
+import { retryUntil } from '../../util/retry.js';
+import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
+import { mountTmpfs } from './tmpfs-volume.js';
+
+export interface NativeInstanceDeps {
+  binDir: string;
+  baseDir: string;
+  account: SystemUser | undefined;
+  logger: Logger;
+  walTool: { node: string; script: string; config: string };
+  pgbackrestBin?: string;
+  onTeardown(title: string, fn: () => Promise<void>): void;
+  keep: boolean;
+}
+
+const SUPERUSER = 'postgres';
+
+/** A PostgreSQL cluster run by spawning `postgres` directly, so the harness owns the postmaster PID. */
+export class NativeInstance implements PgInstance {
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly homeDir: string;
+  readonly logFile: string;
+  volume?: VolumeHandle;
+  walVolume?: VolumeHandle;
+  private _port = 0;
+  private _child?: ChildProcess;
+  private _exit?: Promise<{ code: number | null; signal: string | null }>;
+
+  constructor(readonly name: string, private readonly _deps: NativeInstanceDeps) {
+    const dir = join(_deps.baseDir, name);
+    this.dataDir = join(dir, 'data');
+    this.socketDir = join(dir, 'socket');
+    this.homeDir = join(dir, 'home');
+    this.logFile = join(dir, 'postgres.log');
+  }
+
+  get port(): number { return this._port; }
+
+  async create(spec: InstanceSpec): Promise<void> {
+    const { account } = this._deps;
+    const dir = dirname(this.dataDir);
+    await mkdir(this._deps.baseDir, { recursive: true, mode: 0o755 });
+    await chmod(this._deps.baseDir, 0o755);
+    for (const d of [dir, this.socketDir, this.homeDir]) {
+      await mkdir(d, { recursive: true, mode: 0o700 });
+      await this._own(d);
+    }
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    if (spec.volume) {
+      const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps.logger);
+      this.volume = volume;
+      this._deps.onTeardown(`unmount ${this.dataDir}`, () => volume.unmount());
+    }
+    await chmod(this.dataDir, 0o700);
+    await this._own(this.dataDir);
+    this._port = await freePort();
+    if (spec.initdb) {
+      await this._run('initdb', ['-D', this.dataDir, '--data-checksums', '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-instructions']);
+      if (spec.volume?.walSizeMB) await this._moveWalToVolume(spec.volume.walSizeMB);
+    }
+    await this._writeBaseSettings(spec.settings ?? {});
+  }
+
+  private async _moveWalToVolume(sizeMB: number): Promise<void> {
+    const walMount = join(dirname(this.dataDir), 'wal');
+    await mkdir(walMount, { recursive: true, mode: 0o700 });
+    const volume = await mountTmpfs(walMount, sizeMB, this._deps.account, this._deps.logger);
+    this.walVolume = volume;
+    this._deps.onTeardown(`unmount ${walMount}`, () => volume.unmount());
+    await this._own(walMount);
+    await this._shell(`cp -a ${shellQuote(join(this.dataDir, 'pg_wal'))}/. ${shellQuote(walMount)}/ && rm -rf ${shellQuote(join(this.dataDir, 'pg_wal'))} && ln -s ${shellQuote(walMount)} ${shellQuote(join(this.dataDir, 'pg_wal'))}`);
+  }
+
+  /** Settings only the harness controls live in a file included last, so restores can rewrite the rest. */
+  private async _writeBaseSettings(settings: Record<string, string | number | boolean>): Promise<void> {
+    const base: Record<string, string | number | boolean> = {
+      listen_addresses: '127.0.0.1',
+      port: this._port,
+      unix_socket_directories: this.socketDir,
+      wal_level: 'replica',
+      max_wal_senders: 10,
+      max_replication_slots: 10,
+      hot_standby: 'on',
+      track_commit_timestamp: 'on',
+      shared_buffers: '64MB',
+      logging_collector: 'off',
+      log_line_prefix: '%m [%p] ',
+      log_checkpoints: 'on',
+      ...settings,
+    };
+    await this.writeFile('drdrill.conf', renderConf(base));
+    const confPath = join(this.dataDir, 'postgresql.conf');
+    const existing = await readFile(confPath, 'utf8').catch(() => undefined);
+    if (existing !== undefined && !existing.includes("include_if_exists = 'drdrill.conf'"))
+      await writeFile(confPath, existing + "\ninclude_if_exists = 'drdrill.conf'\n");
+  }
+
+  connection(database = 'postgres'): ConnectionInfo {
+    return { host: '127.0.0.1', port: this._port, user: SUPERUSER, database };
+  }
+
+  peerConnection(database = 'postgres'): ConnectionInfo {
+    return this.connection(database);
+  }
+
+  async start(opts: { waitReady?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (await this.isRunning()) return;
+    // The port may have been taken since it was chosen; the data directory's config then names a new one.
+    for (let attempt = 0; ; attempt++) {
+      const logStart = await stat(this.logFile).then((s) => s.size).catch(() => 0);
+      this._spawn();
+      try {
+        if (opts.waitReady !== false) await this.waitReady(opts.timeoutMs ?? 60_000);
+        return;
+      } catch (err) {
+        const log = (await readFile(this.logFile, 'utf8').catch(() => '')).slice(logStart);
+        if (attempt < 3 && /could not bind|Address already in use/.test(log)) {
+          this._port = await freePort();
+          await this.configure({ port: this._port });
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private _spawn(): void {
+    const { account } = this._deps;
+    const fd = openSync(this.logFile, 'a', 0o640);
+    const child = spawn(join(this._deps.binDir, 'postgres'), ['-D', this.dataDir], {
+      stdio: ['ignore', fd, fd],
+      env: this._env(),
+      cwd: this.homeDir,
+      ...(account ? { uid: account.uid, gid: account.gid } : {}),
+    });
+    closeSync(fd);
+    if (account) void chown(this.logFile, account.uid, account.gid).catch(() => {});
+    this._child = child;
+    this._exit = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+    child.once('error', (err) => this._deps.logger.error(`${this.name}: postgres failed to start: ${err.message}`));
+    this._deps.logger.debug(`${this.name}: postgres pid ${child.pid} on port ${this._port}`);
+  }
+
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const exited = this._exit;
+    let gone = false;
+    void exited?.then(() => { gone = true; });
+    await retryUntil(
+      `${this.name}: PostgreSQL accepting connections on port ${this._port}`,
+      async () => {
+        if (gone) throw new DrillError('error', `${this.name}: postgres exited during startup; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
+        const c = new pg.Client({ ...this.connection(), connectionTimeoutMillis: 2000 });
+        try {
+          await c.connect();
+          await c.query('SELECT 1');
+          return true;
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
+      (ok) => ok,
+      { timeoutMs, intervalMs: 100 },
+    ).catch(async (err: Error) => {
+      if (gone || err instanceof DrillError) throw err;
+      throw new DrillError('error', `${err.message}; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
+    });
+  }
+
+  async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
+    const child = this._child;
+    if (!child || !(await this.isRunning())) return;
+    const signal = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' }[mode] as NodeJS.Signals;
+    child.kill(signal);
+    const escalate = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await this._exit;
+    clearTimeout(escalate);
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (!this._child || !(await this.isRunning())) throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
+    this._child.kill(signal);
+    await this._exit;
+  }
+
+  async isRunning(): Promise<boolean> {
+    const c = this._child;
+    return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  exited(): Promise<{ code: number | null; signal: string | null }> {
+    return this._exit ?? Promise.resolve({ code: null, signal: null });
+  }
+
+  get pid(): number | undefined { return this._child?.pid; }
+
+  async runTool(tool: PgTool, run: ToolRun): Promise<ToolResult> {
+    const file = tool === 'pgbackrest' ? this._deps.pgbackrestBin ?? 'pgbackrest' : join(this._deps.binDir, tool);
+    const account = this._deps.account;
+    return runProcess(file, run.args, {
+      env: { ...this._env(), ...run.env },
+      cwd: this.homeDir,
+      ...(account ? { uid: account.uid, gid: account.gid } : {}),
+      ...(run.stdin !== undefined ? { stdin: run.stdin } : {}),
+      ...(run.stdout ? { stdout: run.stdout } : {}),
+      allowFailure: run.allowFailure ?? false,
+      ...(run.timeoutMs ? { timeoutMs: run.timeoutMs } : {}),
+    });
+  }
+
+  private _env(): NodeJS.ProcessEnv {
+    return {
+      PATH: `${this._deps.binDir}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: this.homeDir,
+      LANG: 'C.UTF-8',
+      PGHOST: this.socketDir,
+      PGPORT: String(this._port),
+      PGUSER: SUPERUSER,
+      PGDATABASE: 'postgres',
+      ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
+    };
+  }
+
+  private _path(relPath: string): string {
+    const full = resolve(this.dataDir, relPath);
+    if (full !== this.dataDir && !full.startsWith(this.dataDir + sep)) throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
+    return full;
+  }
+
+  async readFile(relPath: string): Promise<Buffer> {
+    return readFile(this._path(relPath));
+  }
+
+  async writeFile(relPath: string, data: Buffer | string, opts: { position?: number } = {}): Promise<void> {
+    const full = this._path(relPath);
+    if (opts.position === undefined) {
+      await writeFile(full, data, { mode: 0o600 });
+    } else {
+      const fh = await open(full, 'r+');
+      try {
+        const buf = typeof data === 'string' ? Buffer.from(data) : data;
+        await fh.write(buf, 0, buf.length, opts.position);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
+    await this._own(full);
+  }
+
+  async removePath(relPath: string): Promise<void> {
+    await rm(this._path(relPath), { recursive: true, force: true });
+  }
+
+  async exists(relPath: string): Promise<boolean> {
+    return access(this._path(relPath)).then(() => true, () => false);
+  }
+
+  async extractTar(tar: Readable, subdir = ''): Promise<void> {
+    const target = this._path(subdir);
+    await this._runAsOwner('tar', ['-x', '-f', '-', '-C', target], tar);
+  }
+
+  async configure(settings: Record<string, string | number | boolean>): Promise<void> {
+    const file = join(this.dataDir, 'postgresql.auto.conf');
+    const existing = await readFile(file, 'utf8').catch(() => '');
+    await writeFile(file, existing + renderConf(settings), { mode: 0o600 });
+    await this._own(file);
+  }
+
+  async logTail(lines = 40): Promise<string> {
+    const text = await readFile(this.logFile, 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).slice(-lines).join('\n');
+  }
+
+  walCommand(action: 'push' | 'fetch', placeholders: string): string {
+    const { node, script, config } = this._deps.walTool;
+    return `${shellQuote(node)} --no-warnings ${shellQuote(script)} wal ${action} --config ${shellQuote(config)} ${placeholders}`;
+  }
+
+  async destroyData(): Promise<void> {
+    if (this.volume || this.walVolume) {
+      // Keep the mount points; remove what is on them.
+      await this._shell(`find ${shellQuote(this.dataDir)} -mindepth 1 -delete`);
+    } else {
+      await rm(this.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Re-create an empty data directory (after destroyData, or before a restore into this instance). */
+  async resetDataDir(): Promise<void> {
+    await this.destroyData();
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    await chmod(this.dataDir, 0o700);
+    await this._own(this.dataDir);
+  }
+
+  /** Re-apply the harness's settings after a restore replaced the data directory. */
+  async reapplyBaseSettings(settings: Record<string, string | number | boolean> = {}): Promise<void> {
+    await this._writeBaseSettings(settings);
+  }
+
+  private async _own(path: string): Promise<void> {
+    const a = this._deps.account;
+    if (a) await chown(path, a.uid, a.gid);
+  }
+
+  private async _run(tool: PgTool, args: string[]): Promise<ToolResult> {
+    return this.runTool(tool, { args });
+  }
+
+  private async _runAsOwner(file: string, args: string[], stdin?: Readable): Promise<void> {
+    const a = this._deps.account;
+    await runProcess(file, args, { ...(a ? { uid: a.uid, gid: a.gid } : {}), cwd: this.homeDir, ...(stdin ? { stdin } : {}) });
+  }
+
+  private async _shell(script: string): Promise<void> {
+    await this._runAsOwner('/bin/sh', ['-c', script]);
+  }
+}
+
+export function renderConf(settings: Record<string, string | number | boolean>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${String(typeof v === 'boolean' ? (v ? 'on' : 'off') : v).replace(/'/g, "''")}'`}`)
+    .join('\n') + '\n';
+}

@@ -1,0 +1,12 @@
+import type { RecoveryProcedure } from '../scenario/schema.js';
+import type { RecoveryDefinition } from './types.js';
+import { noRecovery } from './none.js';
+
+/** One module per recovery procedure, registered here. */
+export const recoveries: { [K in RecoveryProcedure]?: RecoveryDefinition } = {
+  none: noRecovery,
+};
+
+export function recoveryDefinition(procedure: RecoveryProcedure): RecoveryDefinition | undefined {
+  return recoveries[procedure];
+}

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../util/paths.js';
+
+export interface CliResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+export const DRDRILL_BIN = join(packageRoot(), 'bin', 'drdrill.js');
+
+/** Runs the real, built CLI (`npm run build` first), as users and CI do. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStdout?: (chunk: string) => void; timeoutMs?: number } = {}): Promise<CliResult> & { pid: number } {
+  const child = spawn(process.execPath, [DRDRILL_BIN, ...args], {
+    cwd: opts.cwd ?? packageRoot(),
+    env: { ...process.env, CI: 'true', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d; opts.onStdout?.(d.toString()); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+  const promise = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return Object.assign(promise, { pid: child.pid! });
+}
+
+/** Writes scenario files into a fresh temp directory (like Playwright's runInlineTest) and returns it. */
+export function inlineScenarios(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'drdrill-test-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+export function tempOutDir(): string {
+  return mkdtempSync(join(tmpdir(), 'drdrill-out-'));
+}

@@ -1,0 +1,27 @@
+/** Polls fn until predicate holds or timeoutMs passes; the timeout message says what was awaited. */
+export async function retryUntil<T>(
+  what: string,
+  fn: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<T> {
+  const deadline = performance.now() + opts.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    try {
+      const value = await fn();
+      if (predicate(value)) return value;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    if (performance.now() > deadline) {
+      const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`${what} not reached after ${opts.timeoutMs}ms${why}`);
+    }
+    await sleep(opts.intervalMs ?? 100);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,15 @@
+import type { DrillContext } from '../engine/context.js';
+import { DRILL_DATABASE } from '../engine/context.js';
+import type { PgInstance } from '../environments/types.js';
+import { LEDGER_TABLE } from '../ledger/ledger-table.js';
+
+/** `pg_dump -s`, as the seed guide compares schemas; the ledger is left out because drills create it. */
+export async function schemaDump(_ctx: DrillContext, instance: PgInstance): Promise<string> {
+  const conn = instance.connection(DRILL_DATABASE);
+  const r = await instance.runTool('pg_dump', {
+    args: ['-s', '--no-owner', '--no-privileges', '-T', LEDGER_TABLE, '-h', conn.host, '-p', String(conn.port), '-U', conn.user, DRILL_DATABASE],
+  });
+  // Drop the header comments that vary with tool versions, and the amcheck extension that
+  // pg_amcheck --install-missing adds: neither is a difference the drill caused.
+  return r.stdout.split('\n').filter((l) => !/^--( Dumped|$)|^-- (Name|Data for|PostgreSQL database dump)|amcheck/.test(l)).join('\n');
+}
