@@ -22,10 +22,16 @@ async function main(): Promise<void> {
   await cli.parseAsync();
 }
 
-main().catch((err: unknown) => {
+main().then(exitWhenFlushed, (err: unknown) => {
   // One line that names the cause; the stack only on request.
   const code = err instanceof DrillError ? EXIT_CODES[err.exitCode] : EXIT_CODES.error;
   process.stderr.write(`drdrill: ${errorMessage(err)}\n`);
   if (process.env.DRDRILL_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = code;
+  exitWhenFlushed();
 });
+
+/** Exit as soon as output is written: a drill's leftover timers or sockets must not keep the CLI alive. */
+function exitWhenFlushed(): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+}

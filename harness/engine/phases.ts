@@ -59,7 +59,7 @@ export const workload: Phase = {
   name: 'workload',
   async run(ctx) {
     ctx.ledger.start(ctx.db(), ctx.primary.name);
-    await sleep(parseDuration(ctx.scenario.workload.before));
+    await sleep(parseDuration(ctx.scenario.workload.before), ctx.signal);
     if (ctx.ledger.acks.length === 0) {
       const last = ctx.ledger.failures.at(-1)?.error ?? 'no error recorded';
       throw new DrillError('error', `the ledger writer acknowledged no write in ${ctx.scenario.workload.before} (${last})`);
@@ -111,7 +111,7 @@ export const verify: Phase = {
       ctx.recorder.event('verified', 'data verified on the recovered primary', {}, verifiedAt);
     }
     const remaining = parseDuration(ctx.scenario.workload.after) - (Date.now() - recoveredAt);
-    if (remaining > 0) await sleep(remaining);
+    if (remaining > 0) await sleep(remaining, ctx.signal);
     await ctx.ledger.stop();
     await checkLedger(ctx);
     const rec = recoveryDefinition(ctx.scenario.recovery.procedure)!;
@@ -127,7 +127,7 @@ async function waitForService(ctx: DrillContext, recoveredAt: number): Promise<v
   const firstAck = () => ctx.ledger.acks.find((a) => a.target === target.index && a.ackAt >= since);
   let ack = firstAck();
   while (!ack && Date.now() < deadline) {
-    await sleep(20);
+    await sleep(20, ctx.signal);
     ack = firstAck();
   }
   if (!ack) {

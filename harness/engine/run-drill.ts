@@ -20,7 +20,7 @@ import { JOURNAL_SCHEMA_VERSION, PHASE_NAMES, type Journal, type ObjectiveResult
 import { createDrillDatabase, drillPhases } from './phases.js';
 import { Recorder, round } from './recorder.js';
 import { RtoTimeline } from './rto-timeline.js';
-import { Interruption, TaskRunner, type Task } from './task-runner.js';
+import { Interruption, raceAbort, TaskRunner, type Task } from './task-runner.js';
 import { SkipDrill } from './skip.js';
 import { describeEnvironment } from './describe-environment.js';
 import { DRDRILL_VERSION } from './version.js';
@@ -102,7 +102,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
         opts.onPhase?.(name, phase, 'end', record);
       };
       try {
-        await fn();
+        await raceAbort(fn(), controller.signal);
         finish('passed');
       } catch (err) {
         finish(phaseStatusFor(err, controller.signal), err);

@@ -78,7 +78,7 @@ function abortResult(signal: AbortSignal): TaskRunResult {
   return reason instanceof Interruption ? { status: reason.kind, error: reason } : { status: 'interrupted', error: reason };
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -92,18 +92,22 @@ function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.message.includes('received undefined') ? `is required (${issue.expected})` : `must be ${article(issue.expected)}; ${issue.message.replace(/^Invalid input: /, '')}`;
+      return issue.message.includes('received undefined') ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, got ${issue.message.replace(/^.*received /, '')}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union': {
-      const note = (issue as { note?: string }).note;
-      if (note === 'No matching discriminator') {
-        const disc = (issue as { discriminator?: string }).discriminator ?? '';
-        const options = (issue as { options?: unknown[] }).options;
-        return `${disc ? '' : ''}must be one of ${(options ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
-      }
+      // A custom message (set on the union) says it best; otherwise list what each form expected.
+      const { note, options } = issue as { note?: string; options?: unknown[] };
+      if (note === 'No matching discriminator') return `must be one of ${(options ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+      if (!issue.message.startsWith('Invalid input')) return issue.message;
       return `does not match any allowed form: ${issue.errors.map((branch) => branch.map((e) => `${formatPath(e.path.map(String)) || '(value)'} ${e.message}`).join('; ')).join(' | ')}`;
     }
+    case 'too_small':
+      return `must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : ''}`;
+    case 'too_big':
+      return `must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : issue.origin === 'string' ? ' characters' : ''}`;
+    case 'invalid_format':
+      return `must be ${issue.message.replace(/^Invalid string: must match pattern .*$/, 'in the expected format')}`;
     default:
       return issue.message;
   }

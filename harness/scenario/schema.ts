@@ -129,12 +129,12 @@ const primaryFailure = z.strictObject({
 });
 export const faultSchema = z.discriminatedUnion('type', [accidentalDelete, corruption, diskFull, clusterLoss, primaryFailure]);
 
-export const recoveryTargetSchema = z.union([
+export const recoveryTargetSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('before-fault') }),
   z.strictObject({ type: z.literal('find-in-wal'), table: sqlIdentifier.optional() }),
   z.strictObject({ type: z.literal('time'), value: z.string() }),
-  z.strictObject({ type: z.literal('xid'), value: z.string().regex(/^\d+$/) }),
-  z.strictObject({ type: z.literal('lsn'), value: z.string().regex(/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/) }),
+  z.strictObject({ type: z.literal('xid'), value: z.string().regex(/^\d+$/, 'a transaction id (digits only)') }),
+  z.strictObject({ type: z.literal('lsn'), value: z.string().regex(/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/, 'an LSN such as 0/3000060') }),
   z.strictObject({ type: z.literal('name'), value: z.string().min(1) }),
   z.strictObject({ type: z.literal('immediate') }),
   z.strictObject({ type: z.literal('end-of-archive') }),
@@ -155,7 +155,7 @@ export const verifyStepSchema = z.union([
   z.strictObject({ schemaDiff: z.literal(true) }),
   z.strictObject({ amcheck: z.literal(true) }),
   z.strictObject({ ledger: z.enum(['complete', 'until-target']) }),
-]);
+], { error: 'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { ledger: complete | until-target }' });
 
 export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('drdrill/v1'),

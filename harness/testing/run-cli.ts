@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../util/paths.js';
@@ -38,4 +38,11 @@ export function inlineScenarios(files: Record<string, string>): string {
 
 export function tempOutDir(): string {
   return mkdtempSync(join(tmpdir(), 'drdrill-out-'));
+}
+
+/** A work directory the postgres user can traverse (mkdtemp makes 0700 directories). */
+export function workDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'drdrill-work-'));
+  chmodSync(dir, 0o755);
+  return dir;
 }

@@ -49,6 +49,13 @@ class NativeEnvironment implements StartedEnvironment {
     const account = postgresAccount();
     await mkdir(opts.workDir, { recursive: true, mode: 0o755 });
     await chmod(opts.workDir, 0o755);
+    if (account) {
+      const r = await runProcess('/bin/sh', ['-c', 'cd "$1"', 'sh', opts.workDir], { uid: account.uid, gid: account.gid, allowFailure: true });
+      if (r.code !== 0) {
+        await rm(opts.workDir, { recursive: true, force: true });
+        throw new DrillError('missing-prerequisite', `the ${account.name} user cannot reach ${opts.workDir} (a parent directory is not traversable); chmod o+x its parents or point DRDRILL_WORK_DIR at a directory under /tmp`);
+      }
+    }
     if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
 
     const objectStore = await startObjectStore(opts);
