@@ -1,0 +1,60 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { LedgerWriter } from '../harness/ledger/ledger-writer.js';
+import { silentLogger } from '../harness/util/logger.js';
+import { sleep } from '../harness/util/retry.js';
+import { benchEnvironment } from './harness-env.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Provision time (PostgreSQL + S3 ready) and ledger throughput vs pgbench single-row inserts. */
+export async function foundationBench(): Promise<Record<string, unknown>> {
+  const provision: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const { env, close } = await benchEnvironment('bench-provision');
+    const primary = await env.createInstance({ name: 'primary', initdb: true });
+    await primary.start();
+    provision.push((performance.now() - t0) / 1000);
+    await close();
+  }
+
+  const { env, close } = await benchEnvironment('bench-ledger');
+  try {
+    const primary = await env.createInstance({ name: 'primary', initdb: true });
+    await primary.start();
+    const conn = primary.connection('postgres');
+    await LedgerWriter.createTable(conn);
+    const seconds = 10;
+    const ledger = new LedgerWriter({ rate: 'max', ackFile: join(env.workDir, 'bench-acks.csv'), logger: silentLogger });
+    ledger.start(conn);
+    await sleep(seconds * 1000);
+    await ledger.stop();
+    const ledgerTps = ledger.acks.length / seconds;
+
+    const c = new pg.Client(conn);
+    await c.connect();
+    await c.query('CREATE TABLE pgbench_single (seq bigint PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())');
+    await c.end();
+    await primary.writeFile('bench-insert.sql', "INSERT INTO pgbench_single (seq) VALUES (nextval('pgbench_single_seq'));\n");
+    const c2 = new pg.Client(conn);
+    await c2.connect();
+    await c2.query('CREATE SEQUENCE pgbench_single_seq');
+    await c2.end();
+    const r = await primary.runTool('pgbench', { args: ['-n', '-c', '1', '-T', String(seconds), '-f', `${primary.dataDir}/bench-insert.sql`, '-h', conn.host, '-p', String(conn.port), 'postgres'] });
+    const pgbenchTps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
+    return {
+      provisionSeconds: { median: round(median(provision)), runs: provision.map(round), target: '<= 3' },
+      ledger: { writesPerSecond: round(ledgerTps), pgbenchSingleInsertTps: round(pgbenchTps), ratio: round(ledgerTps / pgbenchTps), target: '>= 0.5' },
+    };
+  } finally {
+    await close();
+  }
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+export async function writeResults(file: string, results: Record<string, unknown>): Promise<void> {
+  await writeFile(file, JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, ...results }, null, 2) + '\n');
+}
