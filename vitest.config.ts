@@ -10,6 +10,7 @@ export default defineConfig({
     retry: 0,
     mockReset: true,
     restoreMocks: true,
+    setupFiles: ['harness/testing/vitest-setup.ts'],
     reporters: process.env.CI ? ['default'] : ['default'],
   },
 });

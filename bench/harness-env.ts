@@ -1,4 +1,4 @@
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeProvider } from '../harness/environments/native/index.js';
@@ -22,5 +22,11 @@ export async function benchEnvironment(name: string): Promise<{ env: StartedEnvi
     onTeardown: (title, fn) => runner.addTeardown(title, fn),
     signal: new AbortController().signal,
   });
-  return { env, close: () => runner.runTeardowns(() => {}) };
+  return {
+    env,
+    close: async () => {
+      await runner.runTeardowns(() => {});
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
 }

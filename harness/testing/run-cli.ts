@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../util/paths.js';
@@ -31,18 +31,31 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
 
 /** Writes scenario files into a fresh temp directory (like Playwright's runInlineTest) and returns it. */
 export function inlineScenarios(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drdrill-test-'));
+  const dir = tempDir('drdrill-test-');
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
 
 export function tempOutDir(): string {
-  return mkdtempSync(join(tmpdir(), 'drdrill-out-'));
+  return tempDir('drdrill-out-');
+}
+
+const created: string[] = [];
+
+/** A temp directory removed after the test file (see vitest-setup.ts). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A work directory the postgres user can traverse (mkdtemp makes 0700 directories). */
 export function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drdrill-work-'));
+  const dir = tempDir('drdrill-work-');
   chmodSync(dir, 0o755);
   return dir;
 }
