@@ -26,7 +26,8 @@ export async function startEmbeddedS3(opts: { dir: string; logFile: string; tls?
   }
   const args = ['--openssl-legacy-provider', '--no-warnings', bin, '-d', opts.dir, '-a', '127.0.0.1', '-p', '0'];
   if (opts.tls) args.push('--key', opts.tls.key, '--cert', opts.tls.cert);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group, like PostgreSQL: Ctrl-C reaches drdrill, whose teardown stops it.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = createWriteStream(opts.logFile);
   child.stderr!.pipe(log);
   const port = await new Promise<number>((resolve, reject) => {

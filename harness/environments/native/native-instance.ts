@@ -140,6 +140,8 @@ export class NativeInstance implements PgInstance {
     const fd = openSync(this.logFile, 'a', 0o640);
     const child = spawn(join(this._deps.binDir, 'postgres'), ['-D', this.dataDir], {
       stdio: ['ignore', fd, fd],
+      // Own process group: a terminal's Ctrl-C reaches drdrill, which then shuts PostgreSQL down in order.
+      detached: true,
       env: this._env(),
       cwd: this.homeDir,
       ...(account ? { uid: account.uid, gid: account.gid } : {}),
