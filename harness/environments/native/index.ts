@@ -23,6 +23,7 @@ export const nativeProvider: EnvironmentProvider = {
   async checkPrerequisites(spec: EnvironmentSpec) {
     findPostgresBinDir(spec.postgres.version);
     postgresAccount();
+    if (spec.objectStore.kind === 's3') resolveObjectStoreSpec(spec.objectStore, 'check', 'check');
     const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
     if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
   },
