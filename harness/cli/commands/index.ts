@@ -1,9 +1,11 @@
 import type { CommandModule } from 'yargs';
+import evidence from './evidence.js';
 import list from './list.js';
+import report from './report.js';
 import run from './run.js';
 import schema from './schema.js';
 import validate from './validate.js';
 import wal from './wal.js';
 
 /** Every CLI command, one module each. */
-export const commands: CommandModule<object, never>[] = [run, validate, list, schema, wal] as never;
+export const commands: CommandModule<object, never>[] = [run, validate, list, report, evidence, schema, wal] as never;

@@ -11,7 +11,7 @@ import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { ENVIRONMENT_KINDS, type EnvironmentKind } from '../../scenario/schema.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { createLogger } from '../../util/logger.js';
-import { renderDrillReports, renderSuiteReports } from '../../../reports/index.js';
+import { parseReporterList, renderDrillReports, renderSuiteReports } from '../../../reports/index.js';
 import { Progress } from '../progress.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
@@ -32,6 +32,7 @@ const command: CommandModule<object, Args> = {
       .option('tag', { type: 'string', describe: 'only scenarios with this tag' }) as never,
   handler: async (argv) => {
     // Everything is validated before anything starts.
+    const reporters = parseReporterList(argv.reporter);
     const loaded: LoadedScenario[] = [];
     for (const file of resolveScenarioArgs(argv.scenarios)) {
       const l = await loadScenarioFile(file);
@@ -44,7 +45,6 @@ const command: CommandModule<object, Args> = {
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new DrillError('invalid-config', `two scenarios are named "${dup}"; metadata.name must be unique within a run`);
     for (const l of loaded) await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
-    const reporters = argv.reporter.split(',').map((r) => r.trim()).filter(Boolean);
 
     const outDir = resolve(argv.out);
     await mkdir(outDir, { recursive: true });

@@ -1,0 +1,137 @@
+import type { Journal, JournalEvent, ObjectiveResult } from '../harness/engine/journal.js';
+import type { FaultSpec, RecoveryProcedure } from '../harness/scenario/schema.js';
+import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metricLabel } from './format.js';
+
+/**
+ * The plain-words account of a drill, for an auditor who does not read SQL:
+ * what broke and when, how long recovery took, what was lost, and whether the objectives were met.
+ */
+export function plainSummary(journal: Journal): string[] {
+  return [
+    faultSentence(journal),
+    recoverySentence(journal),
+    dataLossSentence(journal),
+    ...journal.objectives.map(objectiveSentence),
+    checksSentence(journal),
+    verdictSentence(journal),
+  ].filter((s): s is string => !!s);
+}
+
+const PROCEDURE_WORDS: Record<RecoveryProcedure, string> = {
+  none: 'no recovery procedure',
+  pitr: 'point-in-time recovery (base backup + WAL replay)',
+  undelete: 'recovering the deleted rows from the WAL',
+  'restore-dump': 'restoring the logical dump',
+  'rebuild-from-object-store': 'rebuilding the cluster from the object store',
+  'grow-volume': 'growing the full volume',
+  'promote-standby': 'promoting the standby',
+};
+
+export function procedureWords(procedure: RecoveryProcedure): string {
+  return PROCEDURE_WORDS[procedure] ?? procedure;
+}
+
+export function faultEvent(journal: Journal): JournalEvent | undefined {
+  return journal.events.find((e) => e.kind === 'fault');
+}
+
+function faultSentence(journal: Journal): string {
+  const spec = journal.scenario.parsed.fault;
+  if (!spec) return `No fault was injected: this drill checks that the environment, the backups and the checks work (${formatDate(journal.startedAt)}).`;
+  const event = faultEvent(journal);
+  const when = event ? ` at ${formatClock(event.time)} UTC on ${formatDate(event.time)}` : '';
+  if (!event) {
+    const reached = journal.phases.find((p) => p.name === 'inject' && p.status !== 'skipped');
+    return reached
+      ? `The ${spec.type} fault was being injected when the drill stopped; it is not recorded as having taken effect.`
+      : `The ${spec.type} fault was never injected: the drill stopped before reaching that step.`;
+  }
+  return `${faultWords(spec, journal)}${when}.`;
+}
+
+function faultWords(spec: FaultSpec, journal: Journal): string {
+  const tables = (journal.measurements.fault?.tables as string[] | undefined) ?? [];
+  switch (spec.type) {
+    case 'accidental-delete': {
+      const sql = spec.sql.trim();
+      const table = tables[0] ?? /\b(?:FROM|TABLE)\s+([\w.]+)/i.exec(sql)?.[1] ?? 'a';
+      if (/^DROP/i.test(sql)) return `The ${table} table was dropped (\`${sql}\`)`;
+      if (/^TRUNCATE/i.test(sql)) return `The ${table} table was emptied (\`${sql}\`)`;
+      return /\bWHERE\b/i.test(sql) ? `Rows of the ${table} table were deleted (\`${sql}\`)` : `Every row of the ${table} table was deleted (\`${sql}\`)`;
+    }
+    case 'corruption':
+      return `Data pages of the ${spec.table} table were corrupted on disk (${spec.bytes} bytes overwritten in its ${spec.target})`;
+    case 'disk-full':
+      return `The ${spec.target === 'wal' ? 'WAL' : 'data'} volume ran out of space`;
+    case 'cluster-loss':
+      return 'The whole database cluster was lost (its data directory and WAL were deleted)';
+    case 'primary-failure':
+      return `The primary server was killed (${spec.signal})`;
+  }
+}
+
+function recoverySentence(journal: Journal): string | undefined {
+  if (!journal.scenario.parsed.fault) return undefined;
+  const procedure = procedureWords(journal.scenario.parsed.recovery.procedure);
+  const rto = journal.measurements.rto;
+  if (rto?.serviceSeconds !== undefined) {
+    const verified = rto.verifiedSeconds !== undefined ? `, and the data was verified correct after ${formatSeconds(rto.verifiedSeconds)}` : '';
+    return `It was restored in ${formatSeconds(rto.serviceSeconds)} by ${procedure}: the first write was accepted again ${formatSeconds(rto.serviceSeconds)} after the fault${verified}.`;
+  }
+  const recover = journal.phases.find((p) => p.name === 'recover');
+  if (!recover || recover.status === 'skipped') return `The recovery (${procedure}) never started.`;
+  if (recover.status !== 'passed') return `The recovery (${procedure}) did not finish: ${recover.status}${recover.error ? ` — ${recover.error}` : ''}.`;
+  return `The recovery (${procedure}) finished, but service was not confirmed back, so recovery time was not measured.`;
+}
+
+function dataLossSentence(journal: Journal): string | undefined {
+  const rpo = journal.measurements.rpo;
+  if (!rpo || rpo.lostAckedWrites === undefined) {
+    return journal.scenario.parsed.fault ? 'Data loss was not measured.' : undefined;
+  }
+  if (rpo.lostBeforeTarget !== undefined) {
+    const before = rpo.lostBeforeTarget === 0 ? 'No acknowledged write from before the recovery point was lost' : `${formatCount(rpo.lostBeforeTarget)} acknowledged writes from before the recovery point were lost`;
+    const discarded = rpo.discardedAfterTarget
+      ? `; ${formatCount(rpo.discardedAfterTarget)} writes acknowledged after it were discarded by the point-in-time restore, as intended`
+      : '';
+    return `${before}${discarded}.`;
+  }
+  if (rpo.lostAckedWrites === 0) return 'No acknowledged write was lost.';
+  const span = rpo.lostSeconds ? ` (written over ${formatSeconds(rpo.lostSeconds)})` : '';
+  const seqs = rpo.firstLostSeq !== undefined ? `, ledger seq ${rpo.firstLostSeq}–${rpo.lastLostSeq}` : '';
+  return `${formatCount(rpo.lostAckedWrites)} acknowledged ${rpo.lostAckedWrites === 1 ? 'write was' : 'writes were'} lost${span}${seqs}.`;
+}
+
+export function objectiveSentence(o: ObjectiveResult): string {
+  const label = metricLabel(o.metric);
+  const expr = `${label} ${o.comparator} ${formatMetric(o.metric, o.threshold)}`;
+  if (o.status === 'met') return `Objective ${expr} met (measured ${formatMetric(o.metric, o.actual)}).`;
+  if (o.status === 'missed') return `Objective ${expr} missed (measured ${formatMetric(o.metric, o.actual)}).`;
+  return `Objective ${expr} could not be assessed: it was not measured.`;
+}
+
+function checksSentence(journal: Journal): string {
+  const total = journal.checks.length;
+  if (total === 0) return 'No data check ran.';
+  const bad = journal.checks.filter((c) => c.status === 'failed' || c.status === 'error');
+  if (bad.length === 0) return total === 1 ? 'The 1 data check passed.' : `All ${total} data checks passed.`;
+  return `${bad.length} of ${total} checks did not pass: ${bad.map((c) => `${c.name}${c.message ? ` (${c.message})` : ''}`).join('; ')}.`;
+}
+
+function verdictSentence(journal: Journal): string {
+  const why = journal.reason ? `: ${journal.reason}` : '';
+  switch (journal.verdict) {
+    case 'passed':
+      return 'Verdict: passed.';
+    case 'failed':
+      return `Verdict: failed${why}.`;
+    case 'error':
+      return `Verdict: error — the drill could not complete its checks, so nothing after that point was proven${why}.`;
+    case 'interrupted':
+      return `Verdict: interrupted — the drill was stopped before it finished, so recovery was not proven${why}.`;
+    case 'timedout':
+      return `Verdict: timed out — the drill exceeded its deadline${why}.`;
+    case 'skipped':
+      return `Verdict: skipped — the drill could not run on this machine${why}.`;
+  }
+}
