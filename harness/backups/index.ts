@@ -1,8 +1,11 @@
 import type { BackupMethod } from '../scenario/schema.js';
+import { basebackup } from './basebackup.js';
 import type { BackupDefinition } from './types.js';
 
 /** One module per backup method, registered here. */
-export const backups: { [K in BackupMethod]?: BackupDefinition<K> } = {};
+export const backups: { [K in BackupMethod]?: BackupDefinition<K> } = {
+  basebackup,
+};
 
 export function backupDefinition<M extends BackupMethod>(method: M): BackupDefinition<M> | undefined {
   return backups[method] as BackupDefinition<M> | undefined;

@@ -97,10 +97,18 @@ export interface PgInstance {
   /** Size-limited volumes, when the spec asked for them. */
   readonly volume?: VolumeHandle;
   readonly walVolume?: VolumeHandle;
-  /** Shell command for archive_command/restore_command that runs `drdrill wal <args>` inside the instance. */
+  /**
+   * Shell command for archive_command/restore_command that runs `drdrill wal <action>` inside the instance;
+   * for fetch the environment adds a prefetch spool directory it owns.
+   */
   walCommand(action: 'push' | 'fetch', placeholders: string): string;
   /** Remove the data directory and everything local to the instance (cluster loss). Stops nothing. */
   destroyData(): Promise<void>;
+  /**
+   * After a restore filled the data directory with another cluster's files: re-apply this instance's own
+   * settings (port, sockets, listen address) so it does not start with the source's.
+   */
+  adoptDataDirectory(settings?: Record<string, string | number | boolean>): Promise<void>;
 }
 
 /** A running environment. Disposal removes everything it created, in reverse order. */

@@ -8,6 +8,8 @@ export interface Baseline {
   rowCounts: Record<string, number>;
   fingerprints: Record<string, string>;
   sequences: Record<string, string | null>;
+  /** Identity of each table's storage, to find records touching it in the WAL later (even after a DROP). */
+  relations: Record<string, { oid: string; relfilenode: string; databaseOid: string }>;
   schema?: string;
 }
 
@@ -21,7 +23,14 @@ export async function takeBaseline(ctx: DrillContext): Promise<Baseline> {
       rowCounts[t] = await rowCount(c, t);
       fingerprints[t] = await fingerprint(c, t);
     }
-    return { takenAt: new Date().toISOString(), rowCounts, fingerprints, sequences: await sequenceValues(c) };
+    const rel = await c.query<{ name: string; oid: string; relfilenode: string; datoid: string }>(
+      `SELECT t AS name, t::regclass::oid::text AS oid, pg_relation_filenode(t::regclass)::text AS relfilenode,
+              (SELECT oid FROM pg_database WHERE datname = current_database())::text AS datoid
+         FROM unnest($1::text[]) AS t`,
+      [tables],
+    );
+    const relations = Object.fromEntries(rel.rows.map((r) => [r.name, { oid: r.oid, relfilenode: r.relfilenode, databaseOid: r.datoid }]));
+    return { takenAt: new Date().toISOString(), rowCounts, fingerprints, sequences: await sequenceValues(c), relations };
   });
   return needsSchema ? { ...baseline, schema: await schemaDump(ctx, ctx.primary) } : baseline;
 }

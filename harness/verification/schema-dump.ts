@@ -9,7 +9,10 @@ export async function schemaDump(_ctx: DrillContext, instance: PgInstance): Prom
   const r = await instance.runTool('pg_dump', {
     args: ['-s', '--no-owner', '--no-privileges', '-T', LEDGER_TABLE, '-h', conn.host, '-p', String(conn.port), '-U', conn.user, DRILL_DATABASE],
   });
-  // Drop the header comments that vary with tool versions, and the amcheck extension that
-  // pg_amcheck --install-missing adds: neither is a difference the drill caused.
-  return r.stdout.split('\n').filter((l) => !/^--( Dumped|$)|^-- (Name|Data for|PostgreSQL database dump)|amcheck/.test(l)).join('\n');
+  // Drop what differs between two dumps of the same schema: header comments, the random \restrict key of
+  // recent pg_dump releases, and the amcheck extension that pg_amcheck --install-missing adds.
+  return r.stdout
+    .split('\n')
+    .filter((l) => !/^--( Dumped|$)|^-- (Name|Data for|PostgreSQL database dump)|^\\(un)?restrict |amcheck/.test(l))
+    .join('\n');
 }

@@ -5,4 +5,6 @@
 import '../util/quiet-sdk-warning.js';
 import { runWalCommand } from './wal-command.js';
 
-void runWalCommand(process.argv.slice(2)).then((code) => process.exit(code));
+// Invoked as `wal-tool.cjs wal <action> ...`, like `drdrill wal <action> ...`.
+const args = process.argv.slice(2);
+void runWalCommand(args[0] === 'wal' ? args.slice(1) : args).then((code) => process.exit(code));

@@ -287,7 +287,8 @@ export class NativeInstance implements PgInstance {
 
   walCommand(action: 'push' | 'fetch', placeholders: string): string {
     const { node, script, config } = this._deps.walTool;
-    return `${shellQuote(node)} --no-warnings ${shellQuote(script)} wal ${action} --config ${shellQuote(config)} ${placeholders}`;
+    const spool = action === 'fetch' ? ` --spool ${shellQuote(join(dirname(this.dataDir), 'wal-spool'))}` : '';
+    return `${shellQuote(node)} --no-warnings ${shellQuote(script)} wal ${action} --config ${shellQuote(config)}${spool} ${placeholders}`;
   }
 
   async destroyData(): Promise<void> {
@@ -307,8 +308,9 @@ export class NativeInstance implements PgInstance {
     await this._own(this.dataDir);
   }
 
-  /** Re-apply the harness's settings after a restore replaced the data directory. */
-  async reapplyBaseSettings(settings: Record<string, string | number | boolean> = {}): Promise<void> {
+  async adoptDataDirectory(settings: Record<string, string | number | boolean> = {}): Promise<void> {
+    await mkdir(join(this.dataDir, 'pg_wal'), { recursive: true, mode: 0o700 });
+    await this._own(join(this.dataDir, 'pg_wal'));
     await this._writeBaseSettings(settings);
   }
 

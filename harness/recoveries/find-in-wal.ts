@@ -1,0 +1,52 @@
+import type { DrillContext } from '../engine/context.js';
+import { DrillError } from '../engine/errors.js';
+import { download } from '../wal/fetch.js';
+import { isSegmentName, segmentNumber, segmentOfLsn } from '../wal/segments.js';
+import { archivedWal } from '../restore/wal-archive.js';
+import { listBaseBackups } from '../restore/catalog.js';
+
+const SCRATCH = 'drdrill-waldump';
+
+/**
+ * For an incident the drill did not cause: reads the archived WAL with pg_waldump and returns the xid of the
+ * first transaction that deleted from, truncated or dropped `table` after the newest base backup.
+ */
+export async function findDestructiveXid(ctx: DrillContext, table: string): Promise<{ xid: string; lsn: string; line: string }> {
+  const rel = ctx.baseline?.relations[table];
+  if (!rel) throw new DrillError('error', `recovery.target.table: "${table}" was not in the baseline, so its storage cannot be recognised in the WAL`);
+  const backup = (await listBaseBackups(ctx.store)).at(-1);
+  if (!backup) throw new DrillError('failed', 'no base backup: cannot tell where to start reading the WAL');
+  const first = segmentNumber(segmentOfLsn(backup.timeline, backup.startLsn)).n;
+  const segments = (await archivedWal(ctx.store)).filter((n) => isSegmentName(n) && segmentNumber(n).timeline === backup.timeline && segmentNumber(n).n >= first);
+  const host = ctx.primary;
+  await host.removePath(SCRATCH);
+  try {
+    for (const name of segments) {
+      const data = await download(ctx.store, name);
+      if (data) await host.writeFile(`${SCRATCH}/${name}`, data);
+    }
+    const dump = await host.runTool('pg_waldump', { args: ['-p', `${host.dataDir}/${SCRATCH}`, '-s', backup.startLsn, segments[0]!, segments.at(-1)!], allowFailure: true });
+    await ctx.saveArtifact('pg_waldump-search.txt', dump.stdout.split('\n').filter((l) => matches(l, rel)).join('\n'), `WAL records touching ${table}`);
+    for (const line of dump.stdout.split('\n')) {
+      if (!matches(line, rel)) continue;
+      const xid = /tx:\s+(\d+)/.exec(line)?.[1];
+      const lsn = /lsn: ([0-9A-F]+\/[0-9A-F]+)/.exec(line)?.[1];
+      if (xid && xid !== '0' && lsn) {
+        ctx.recorder.event('detect', `pg_waldump: transaction ${xid} destroyed ${table} at ${lsn}`, { line });
+        return { xid, lsn, line };
+      }
+    }
+  } finally {
+    await host.removePath(SCRATCH);
+  }
+  throw new DrillError('failed', `no DELETE, TRUNCATE or DROP of ${table} found in the archived WAL since backup ${backup.id}`);
+}
+
+function matches(line: string, rel: { oid: string; relfilenode: string; databaseOid: string }): boolean {
+  const storage = `1663/${rel.databaseOid}/${rel.relfilenode}`;
+  return (
+    (/desc: DELETE/.test(line) && line.includes(`rel ${storage} `)) ||
+    (/desc: TRUNCATE/.test(line) && new RegExp(`relids( \\d+)* ${rel.oid}\\b`).test(line)) ||
+    (/desc: COMMIT/.test(line) && line.includes(`base/${rel.databaseOid}/${rel.relfilenode}`))
+  );
+}

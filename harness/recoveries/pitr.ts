@@ -1,0 +1,76 @@
+import type { DrillContext } from '../engine/context.js';
+import { promotePaused, restoreBaseBackup } from '../restore/restore-base-backup.js';
+import type { RecoverySpec, RecoveryTarget } from '../scenario/schema.js';
+import { rowCount, withClient } from '../verification/table-probes.js';
+import { findDestructiveXid } from './find-in-wal.js';
+import type { RecoveryDefinition } from './types.js';
+import { archiveCurrentWal } from '../restore/wal-archive.js';
+
+/**
+ * The seed guide's procedure: restore the newest base backup into a new instance, replay archived WAL to just
+ * before the destructive transaction, check the data on the paused instance, promote it, and move the
+ * application (the ledger) to it. Writes made after the target are discarded on purpose.
+ */
+export const pitr: RecoveryDefinition = {
+  procedure: 'pitr',
+  validate: (spec, scenario) => requireArchivedBaseBackup(spec, scenario),
+  async recover(ctx, spec) {
+    const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
+    await archiveCurrentWal(ctx);
+    ctx.rto.mark('archive-current-wal');
+    const found = target.type === 'find-in-wal' ? await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '') : undefined;
+    const pause = target.type !== 'end-of-archive';
+    const restored = await restoreBaseBackup(ctx, {
+      instanceName: 'restored',
+      target,
+      action: pause ? 'pause' : 'promote',
+      prefetch: spec.prefetch,
+      fallbackToOlder: true,
+      ...(found ? { foundXid: found.xid } : {}),
+    });
+    if (pause) {
+      await checkDamagedTablesOn(ctx, restored.instance);
+      ctx.rto.mark('check-paused');
+      await promotePaused(ctx, restored.instance);
+      ctx.rto.mark('promote');
+    }
+    const old = ctx.primary;
+    ctx.primary = restored.instance;
+    ctx.ledger.retarget(ctx.db(restored.instance), restored.instance.name);
+    // The damaged cluster is retired once the application writes to the restored one.
+    await old.stop('fast');
+    ctx.facts.recoveryTargetAt = targetTime(target, ctx);
+    ctx.recorder.measure('recovery', { procedure: 'pitr', backup: restored.backup.id, target, ...(found ? { foundInWal: found } : {}), seconds: restored.seconds, replayEndLsn: restored.replayEndLsn ?? null });
+  },
+};
+
+/** Rows of the tables the fault damaged must be back on the paused instance before it is promoted. */
+export async function checkDamagedTablesOn(ctx: DrillContext, instance: DrillContext['primary']): Promise<void> {
+  const tables = ctx.fault?.tables ?? [];
+  await withClient(ctx.db(instance), async (c) => {
+    for (const table of tables) {
+      const expected = ctx.baseline?.rowCounts[table];
+      const actual = await rowCount(c, table).catch((err: Error) => `error: ${err.message}`);
+      ctx.recorder.check({
+        name: `${table} is back on the paused instance`,
+        status: actual === expected ? 'passed' : 'failed',
+        ...(actual === expected ? {} : { message: `expected ${expected} rows, found ${actual}` }),
+        evidence: { query: `SELECT count(*) FROM ${table}`, expected, actual },
+      });
+    }
+  });
+}
+
+/** Wall-clock time of the recovery target, to split RPO into intended and unintended loss. */
+function targetTime(target: RecoveryTarget, ctx: DrillContext): number | undefined {
+  if (target.type === 'time') return Date.parse(target.value);
+  if (target.type === 'end-of-archive') return undefined;
+  return (ctx.fault?.commitAt as number | undefined) ?? ctx.fault?.at;
+}
+
+export function requireArchivedBaseBackup(_spec: RecoverySpec, scenario: { backup: { method: string; archiveWal?: boolean }[] }): string[] {
+  return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal !== false)
+    ? []
+    : ['needs a base backup with WAL archiving (backup: [{ method: basebackup, archiveWal: true }])'];
+}
+

@@ -1,0 +1,103 @@
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { DrillContext } from '../engine/context.js';
+import { DRILL_DATABASE } from '../engine/context.js';
+import type { PgInstance } from '../environments/types.js';
+import { restoreBaseBackup } from '../restore/restore-base-backup.js';
+import type { RecoveryTarget } from '../scenario/schema.js';
+import { quoteIdent, rowCount, withClient } from '../verification/table-probes.js';
+import { findDestructiveXid } from './find-in-wal.js';
+import { checkDamagedTablesOn, requireArchivedBaseBackup } from './pitr.js';
+import type { RecoveryDefinition } from './types.js';
+import { archiveCurrentWal } from '../restore/wal-archive.js';
+
+/**
+ * What a careful DBA does: PITR a side instance paused just before the fault, then copy the lost rows (or the
+ * dropped table) back into the live primary, which kept taking writes. Nothing written after the incident
+ * is lost, because the primary is never replaced.
+ */
+export const undelete: RecoveryDefinition = {
+  procedure: 'undelete',
+  validate: (spec, scenario) => requireArchivedBaseBackup(spec, scenario),
+  async recover(ctx, spec) {
+    const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
+    await archiveCurrentWal(ctx);
+    ctx.rto.mark('archive-current-wal');
+    const found = target.type === 'find-in-wal' ? await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '') : undefined;
+    const side = await restoreBaseBackup(ctx, {
+      instanceName: 'side',
+      target,
+      action: 'pause',
+      prefetch: spec.prefetch,
+      archive: false,
+      fallbackToOlder: true,
+      ...(found ? { foundXid: found.xid } : {}),
+    });
+    await checkDamagedTablesOn(ctx, side.instance);
+    ctx.rto.mark('check-side-instance');
+    const copied = await copyBack(ctx, side.instance);
+    ctx.rto.mark('copy-back');
+    await side.instance.stop('fast');
+    ctx.recorder.measure('recovery', { procedure: 'undelete', backup: side.backup.id, target, copied, seconds: side.seconds });
+  },
+};
+
+/** Copies every row the primary lost (by primary key) from the side instance, parents before children. */
+async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<string, number>> {
+  const baseline = ctx.baseline!;
+  const copied: Record<string, number> = {};
+  const sideConn = ctx.db(side);
+  const order = await withClient(sideConn, (c) => tablesInDependencyOrder(c, Object.keys(baseline.rowCounts)));
+  await withClient(ctx.db(), async (primary) => {
+    for (const table of order) {
+      const exists = (await primary.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [quoteIdent(table)])).rows[0].ok as boolean;
+      if (!exists) await recreateTable(ctx, side, table);
+      const before = await rowCount(primary, table);
+      if (before === baseline.rowCounts[table]) continue;
+      await primary.query('BEGIN');
+      await primary.query(`CREATE TEMP TABLE drdrill_undelete (LIKE ${quoteIdent(table)}) ON COMMIT DROP`);
+      const source = new pg.Client(sideConn);
+      await source.connect();
+      try {
+        await pipeline(source.query(copyTo(`COPY ${quoteIdent(table)} TO STDOUT`)), primary.query(copyFrom('COPY drdrill_undelete FROM STDIN')));
+      } finally {
+        await source.end();
+      }
+      const r = await primary.query(`INSERT INTO ${quoteIdent(table)} SELECT * FROM drdrill_undelete ON CONFLICT DO NOTHING`);
+      await primary.query('COMMIT');
+      copied[table] = r.rowCount ?? 0;
+      ctx.recorder.event('recover', `copied ${copied[table]} rows of ${table} back from the side instance`);
+    }
+    // Sequences must not hand out ids of the rows that came back.
+    for (const table of order) {
+      const seq = (await primary.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [table])).rows[0]?.seq;
+      if (seq) await primary.query(`SELECT setval($1, greatest((SELECT last_value FROM ${seq}), (SELECT coalesce(max(id), 1) FROM ${quoteIdent(table)})))`, [seq]);
+    }
+  });
+  return copied;
+}
+
+/** A dropped table comes back with its definition, indexes and constraints, from the side instance. */
+async function recreateTable(ctx: DrillContext, side: PgInstance, table: string): Promise<void> {
+  const conn = side.connection(DRILL_DATABASE);
+  const dump = await side.runTool('pg_dump', { args: ['-s', '-t', table, '--no-owner', '-h', conn.host, '-p', String(conn.port), '-U', conn.user, DRILL_DATABASE] });
+  const target = ctx.primary.connection(DRILL_DATABASE);
+  await ctx.primary.runTool('psql', { args: ['-v', 'ON_ERROR_STOP=1', '-q', '-h', target.host, '-p', String(target.port), '-U', target.user, '-d', DRILL_DATABASE], stdin: dump.stdout });
+  ctx.recorder.event('recover', `recreated ${table} on the primary from the side instance's schema`);
+}
+
+async function tablesInDependencyOrder(c: pg.Client, tables: string[]): Promise<string[]> {
+  const r = await c.query<{ child: string; parent: string }>(
+    `SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint WHERE contype = 'f'`,
+  );
+  const ordered: string[] = [];
+  const visit = (t: string, seen: Set<string>) => {
+    if (ordered.includes(t) || seen.has(t)) return;
+    seen.add(t);
+    for (const e of r.rows) if (e.child === t && e.parent !== t) visit(e.parent, seen);
+    ordered.push(t);
+  };
+  for (const t of tables) visit(t, new Set());
+  return ordered.filter((t) => tables.includes(t));
+}

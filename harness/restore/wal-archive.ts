@@ -1,0 +1,34 @@
+import type { DrillContext } from '../engine/context.js';
+import type { ObjectStore } from '../objectstore/client.js';
+import { retryUntil } from '../util/retry.js';
+import { withClient } from '../verification/table-probes.js';
+import { firstGap, isSegmentName, segmentOfLsn } from '../wal/segments.js';
+import type { CatalogEntry } from './catalog.js';
+
+/** Names of the archived WAL files (segments, history files), as stored under wal/. */
+export async function archivedWal(store: ObjectStore): Promise<string[]> {
+  return (await store.list('wal/')).map((o) => o.key.slice('wal/'.length)).sort();
+}
+
+/**
+ * The first segment missing between the backup's start and the newest archived segment of its timeline.
+ * Replay would stop there and PostgreSQL could promote early, silently losing everything after it.
+ */
+export async function findArchiveGap(store: ObjectStore, entry: CatalogEntry): Promise<{ missing: string; newest: string } | undefined> {
+  const names = (await archivedWal(store)).filter(isSegmentName);
+  return firstGap(names, segmentOfLsn(entry.timeline, entry.startLsn));
+}
+
+/**
+ * While the damaged primary is still up, close its current WAL segment and wait until the archive holds it,
+ * so that replay can reach the moment of the fault (otherwise it sits in the unarchived segment).
+ */
+export async function archiveCurrentWal(ctx: DrillContext): Promise<string> {
+  const segment = await withClient(ctx.primary.connection('postgres'), async (c) => {
+    const r = await c.query<{ seg: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS seg');
+    return r.rows[0]!.seg;
+  });
+  await retryUntil(`WAL segment ${segment} in the archive`, () => ctx.store.head(`wal/${segment}`), (h) => h !== undefined, { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal });
+  ctx.recorder.event('recover', `switched WAL on the damaged primary; ${segment} is archived`);
+  return segment;
+}
