@@ -15,6 +15,7 @@ export async function loadShopDataset(conn: ConnectionInfo, scale: number, seed:
   const started = performance.now();
   const schema = await readFile(join(packageRoot(), 'fixtures', 'datasets', 'shop', 'schema.sql'), 'utf8');
   const client = new pg.Client(conn);
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query(schema);

@@ -46,6 +46,7 @@ export class LedgerWriter {
 
   static async createTable(conn: ConnectionInfo): Promise<void> {
     const c = new pg.Client(conn);
+    c.on('error', () => {});
     await c.connect();
     try {
       await c.query(CREATE_LEDGER_SQL);

@@ -25,10 +25,12 @@ export const undelete: RecoveryDefinition = {
     await archiveCurrentWal(ctx);
     ctx.rto.mark('archive-current-wal');
     const found = target.type === 'find-in-wal' ? await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '') : undefined;
+    // Promoted, not paused: a paused replay still holds the AccessExclusiveLock of an in-flight DROP or
+    // TRUNCATE, which would block the copy. The side instance does not archive, so promoting it is harmless.
     const side = await restoreBaseBackup(ctx, {
       instanceName: 'side',
       target,
-      action: 'pause',
+      action: 'promote',
       prefetch: spec.prefetch,
       archive: false,
       fallbackToOlder: true,
@@ -58,6 +60,7 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
       await primary.query('BEGIN');
       await primary.query(`CREATE TEMP TABLE drdrill_undelete (LIKE ${quoteIdent(table)}) ON COMMIT DROP`);
       const source = new pg.Client(sideConn);
+      source.on('error', () => {});
       await source.connect();
       try {
         await pipeline(source.query(copyTo(`COPY ${quoteIdent(table)} TO STDOUT`)), primary.query(copyFrom('COPY drdrill_undelete FROM STDIN')));

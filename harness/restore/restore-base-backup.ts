@@ -137,6 +137,7 @@ async function replay(ctx: DrillContext, instance: PgInstance, backup: CatalogEn
 
 async function recoveryState(instance: PgInstance): Promise<'recovering' | 'paused' | 'promoted' | 'down'> {
   const c = new pg.Client({ ...instance.connection('postgres'), connectionTimeoutMillis: 1000 });
+  c.on('error', () => {});
   try {
     await c.connect();
     const r = await c.query<{ rec: boolean; pause: string }>(`SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`);
@@ -152,6 +153,7 @@ async function recoveryState(instance: PgInstance): Promise<'recovering' | 'paus
 /** Resumes a paused recovery, which promotes (recovery_target_action = pause). */
 export async function promotePaused(ctx: DrillContext, instance: PgInstance): Promise<void> {
   const c = new pg.Client(instance.connection('postgres'));
+  c.on('error', () => {});
   await c.connect();
   try {
     await c.query('SELECT pg_wal_replay_resume()');

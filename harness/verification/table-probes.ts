@@ -12,6 +12,8 @@ export const fingerprintSql = (table: string) =>
 
 export async function withClient<T>(conn: ConnectionInfo, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ ...conn, connectionTimeoutMillis: 5000 });
+  // A server that goes away (a fault, a teardown) must fail the pending query, not crash the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     return await fn(client);

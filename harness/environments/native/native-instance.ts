@@ -163,6 +163,7 @@ export class NativeInstance implements PgInstance {
       async () => {
         if (gone) throw new DrillError('error', `${this.name}: postgres exited during startup; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
         const c = new pg.Client({ ...this.connection(), connectionTimeoutMillis: 2000 });
+        c.on('error', () => {});
         try {
           await c.connect();
           await c.query('SELECT 1');
@@ -246,6 +247,10 @@ export class NativeInstance implements PgInstance {
   async writeFile(relPath: string, data: Buffer | string, opts: { position?: number } = {}): Promise<void> {
     const full = this._path(relPath);
     if (opts.position === undefined) {
+      if (!(await this.exists(dirname(relPath)))) {
+        await mkdir(dirname(full), { recursive: true, mode: 0o700 });
+        await this._own(dirname(full));
+      }
       await writeFile(full, data, { mode: 0o600 });
     } else {
       const fh = await open(full, 'r+');
