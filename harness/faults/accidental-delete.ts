@@ -1,6 +1,7 @@
 import type { FaultRecord } from '../engine/context.js';
 import { DrillError } from '../engine/errors.js';
 import { quoteIdent, rowCount, withClient } from '../verification/table-probes.js';
+import { damageArchive } from './archive-damage.js';
 import type { FaultDefinition } from './types.js';
 
 /** The table a DELETE / DROP TABLE / TRUNCATE statement names. */
@@ -29,7 +30,7 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
   },
   async inject(ctx, spec) {
     const table = targetTable(spec.sql);
-    return withClient(ctx.db(), async (c) => {
+    const record = await withClient(ctx.db(), async (c) => {
       const before = await c.query<{ relfilenode: string; datoid: string }>(
         `SELECT pg_relation_filenode($1::regclass)::text AS relfilenode, (SELECT oid FROM pg_database WHERE datname = current_database())::text AS datoid`,
         [quoteIdent(table)],
@@ -52,7 +53,7 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
         txid,
         lsnBefore,
         lsn: after.rows[0]!.lsn,
-        ...(committed && commitAt !== null ? { commitTime: committed, commitAt: Math.round(commitAt) } : {}),
+        ...(committed && commitAt !== null ? { commitTime: committed, commitAt: Math.floor(commitAt) } : {}),
         tables: [table],
         relfilenode: before.rows[0]!.relfilenode,
         databaseOid: before.rows[0]!.datoid,
@@ -61,6 +62,7 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
       };
       return record;
     });
+    return { ...record, ...(await damageArchive(ctx, spec)) };
   },
   async detect(ctx, spec) {
     const table = targetTable(spec.sql);

@@ -7,7 +7,7 @@ export interface RpoInput {
   /** Ledger seqs present in the recovered database. */
   present: Set<number>;
   /**
-   * For PITR: wall-clock epoch ms of the recovery target. A missing write acknowledged at or before it was
+   * For PITR: wall-clock epoch ms of the recovery target. A missing write acknowledged before it was
    * meant to be saved; one acknowledged after it may be discarded on purpose.
    */
   targetAt?: number;
@@ -25,7 +25,8 @@ export function computeRpo({ acks, present, targetAt }: RpoInput): RpoMeasuremen
     out.lastLostSeq = lost.at(-1)!.seq;
   }
   if (targetAt !== undefined) {
-    out.lostBeforeTarget = lost.filter((a) => a.ackAt <= targetAt).length;
+    // Strictly before: an ack in the same millisecond as the target may belong to a later commit.
+    out.lostBeforeTarget = lost.filter((a) => a.ackAt < targetAt).length;
     out.discardedAfterTarget = lost.length - out.lostBeforeTarget;
   }
   return out;

@@ -105,9 +105,14 @@ const pgbackrestSchema = z.strictObject({
 });
 export const backupSchema = z.discriminatedUnion('method', [basebackupSchema, dumpSchema, pgbackrestSchema]);
 
+const archiveDamage = {
+  removeWalSegment: z.boolean().default(false).describe('also delete a WAL segment after the newest base backup from the archive'),
+  tamperNewestBackup: z.boolean().default(false).describe('also change bytes of the newest base backup in the object store'),
+};
 const accidentalDelete = z.strictObject({
   type: z.literal('accidental-delete'),
   sql: z.string().regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE)\b/i, 'a DELETE, DROP TABLE or TRUNCATE statement'),
+  ...archiveDamage,
 });
 const corruption = z.strictObject({
   type: z.literal('corruption'),

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { openSync, closeSync } from 'node:fs';
 import { access, chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -40,7 +42,8 @@ export class NativeInstance implements PgInstance {
   constructor(readonly name: string, private readonly _deps: NativeInstanceDeps) {
     const dir = join(_deps.baseDir, name);
     this.dataDir = join(dir, 'data');
-    this.socketDir = join(dir, 'socket');
+    // Unix socket paths are limited to 107 bytes: keep the directory short, whatever the work dir is.
+    this.socketDir = join(tmpdir(), `drdrill-s-${randomBytes(4).toString('hex')}`);
     this.homeDir = join(dir, 'home');
     this.logFile = join(dir, 'postgres.log');
   }
@@ -56,6 +59,8 @@ export class NativeInstance implements PgInstance {
       await mkdir(d, { recursive: true, mode: 0o700 });
       await this._own(d);
     }
+    const socketDir = this.socketDir;
+    this._deps.onTeardown(`remove ${socketDir}`, () => rm(socketDir, { recursive: true, force: true }));
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     if (spec.volume) {
       const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps.logger);
@@ -155,29 +160,32 @@ export class NativeInstance implements PgInstance {
   }
 
   async waitReady(timeoutMs = 60_000): Promise<void> {
-    const exited = this._exit;
-    let gone = false;
-    void exited?.then(() => { gone = true; });
-    await retryUntil(
-      `${this.name}: PostgreSQL accepting connections on port ${this._port}`,
-      async () => {
-        if (gone) throw new DrillError('error', `${this.name}: postgres exited during startup; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
-        const c = new pg.Client({ ...this.connection(), connectionTimeoutMillis: 2000 });
-        c.on('error', () => {});
-        try {
-          await c.connect();
-          await c.query('SELECT 1');
-          return true;
-        } finally {
-          await c.end().catch(() => {});
-        }
-      },
-      (ok) => ok,
-      { timeoutMs, intervalMs: 100 },
-    ).catch(async (err: Error) => {
-      if (gone || err instanceof DrillError) throw err;
-      throw new DrillError('error', `${err.message}; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
+    const stopWaiting = new AbortController();
+    const died = this.exited().then(async () => {
+      stopWaiting.abort();
+      return `${this.name}: postgres exited during startup; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`;
     });
+    try {
+      await retryUntil(
+        `${this.name}: PostgreSQL accepting connections on port ${this._port}`,
+        async () => {
+          const c = new pg.Client({ ...this.connection(), connectionTimeoutMillis: 2000 });
+          c.on('error', () => {});
+          try {
+            await c.connect();
+            await c.query('SELECT 1');
+            return true;
+          } finally {
+            await c.end().catch(() => {});
+          }
+        },
+        (ok) => ok,
+        { timeoutMs, intervalMs: 100, signal: stopWaiting.signal },
+      );
+    } catch (err) {
+      if (stopWaiting.signal.aborted) throw new DrillError('error', await died);
+      throw new DrillError('error', `${(err as Error).message}; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
+    }
   }
 
   async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {

@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, chmodSync, chownSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { findPostgresBinDir } from '../environments/native/postgres-binaries.js';
+import { freePort } from '../util/ports.js';
+import { postgresAccount } from '../util/process.js';
+import { retryUntil } from '../util/retry.js';
+
+/**
+ * Starts PostgreSQL on an instance's data directory that a drill left behind with --keep, so a test can
+ * query the recovered database itself instead of trusting the drill's own figures.
+ */
+export async function startKeptInstance(workDir: string, instance: string): Promise<{ client: pg.Client; stop(): Promise<void> }> {
+  const [run] = readdirSync(workDir).filter((d) => d.startsWith('drdrill-'));
+  const dataDir = join(workDir, run!, 'instances', instance, 'data');
+  const socket = mkdtempSync(join(tmpdir(), 'drdrill-sock-'));
+  const account = postgresAccount();
+  chmodSync(socket, 0o755);
+  if (account) chownSync(socket, account.uid, account.gid);
+  const port = await freePort();
+  const child = spawn(join(findPostgresBinDir(), 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socket}`, '-c', 'archive_mode=off'], {
+    stdio: 'ignore',
+    ...(account ? { uid: account.uid, gid: account.gid } : {}),
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const conn = { host: '127.0.0.1', port, user: 'postgres', database: 'drdrill' };
+  const client = await retryUntil(
+    `kept ${instance} accepting connections`,
+    async () => {
+      const c = new pg.Client(conn);
+      c.on('error', () => {});
+      await c.connect();
+      return c;
+    },
+    () => true,
+    { timeoutMs: 30_000 },
+  );
+  return {
+    client,
+    async stop() {
+      await client.end().catch(() => {});
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
