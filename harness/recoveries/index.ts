@@ -1,6 +1,9 @@
 import type { RecoveryProcedure } from '../scenario/schema.js';
 import type { RecoveryDefinition } from './types.js';
+import { growVolume } from './grow-volume.js';
 import { noRecovery } from './none.js';
+import { promoteStandby } from './promote-standby.js';
+import { rebuildFromObjectStore } from './rebuild-from-object-store.js';
 import { pitr } from './pitr.js';
 import { undelete } from './undelete.js';
 
@@ -9,6 +12,9 @@ export const recoveries: { [K in RecoveryProcedure]?: RecoveryDefinition } = {
   none: noRecovery,
   pitr,
   undelete,
+  'rebuild-from-object-store': rebuildFromObjectStore,
+  'grow-volume': growVolume,
+  'promote-standby': promoteStandby,
 };
 
 export function recoveryDefinition(procedure: RecoveryProcedure): RecoveryDefinition | undefined {

@@ -53,13 +53,24 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
   if (!opts.fallbackToOlder) candidates = candidates.slice(0, 1);
 
   let attempt = 0;
-  for (const backup of candidates) {
+  for (const [i, backup] of candidates.entries()) {
     const suffix = attempt++ ? `-${attempt}` : '';
-    const integrity = await verifyBackupObjects(ctx, backup);
-    if (!integrity.ok) {
-      ctx.recorder.event('restore', `backup ${backup.id} rejected: ${integrity.problems[0]}`);
+    const integrity = await verifyBackupObjects(ctx, backup, { record: false });
+    const older = candidates[i + 1];
+    const evidence = { expected: Object.fromEntries(backup.objects.map((o) => [o.key, o.sha256])), actual: integrity.actual };
+    if (!integrity.ok && older) {
+      // Catching the damage and falling back is the procedure working, not failing.
+      ctx.recorder.check({ name: `damaged backup ${backup.id} was detected and not restored`, status: 'passed', message: `${integrity.problems.join('; ')}; falling back to ${older.id}`, evidence });
+      ctx.recorder.event('restore', `backup ${backup.id} rejected: ${integrity.problems[0]}; trying ${older.id}`);
       continue;
     }
+    ctx.recorder.check({
+      name: `backup ${backup.id}: objects match the sha256 in its catalog`,
+      status: integrity.ok ? 'passed' : 'failed',
+      ...(integrity.ok ? {} : { message: integrity.problems.join('; ') }),
+      evidence,
+    });
+    if (!integrity.ok) continue;
     const gap = await findArchiveGap(ctx.store, backup);
     if (gap) {
       const message = `the WAL archive has a gap: segment ${gap.missing} is missing (archive continues to ${gap.newest}); replay would stop there and promote early`;

@@ -73,8 +73,8 @@ export class NativeInstance implements PgInstance {
     if (spec.initdb) {
       await this._run('initdb', ['-D', this.dataDir, '--data-checksums', '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-instructions']);
       if (spec.volume?.walSizeMB) await this._moveWalToVolume(spec.volume.walSizeMB);
+      await this._writeBaseSettings(spec.settings ?? {});
     }
-    await this._writeBaseSettings(spec.settings ?? {});
   }
 
   private async _moveWalToVolume(sizeMB: number): Promise<void> {
