@@ -21,25 +21,37 @@ export const diskFull: FaultDefinition<'disk-full'> = {
     c.on('error', () => {});
     await c.connect();
     let error: string | undefined;
+    let code: string | undefined;
     let chunks = 0;
     try {
       await c.query('CREATE TABLE IF NOT EXISTS drdrill_filler (id bigserial PRIMARY KEY, payload text)');
       while (!error && chunks < 10_000) {
-        await c.query(CHUNK).then(() => chunks++, (err: Error) => { error = err.message; });
+        await c.query(CHUNK).then(
+          () => chunks++,
+          (err: Error & { code?: string }) => {
+            error = err.message;
+            code = err.code;
+          },
+        );
       }
     } finally {
       await c.end().catch(() => {});
     }
     if (!error) throw new DrillError('error', `the ${spec.target} volume did not fill up after ${chunks} chunks`);
     const at = Date.now();
-    return { at, description: `bulk load filled the ${spec.target === 'wal' ? 'pg_wal' : 'data'} volume after ${chunks} chunks: ${error}`, error, chunks };
+    return { at, description: `bulk load filled the ${spec.target === 'wal' ? 'pg_wal' : 'data'} volume after ${chunks} chunks: ${error}`, error, sqlstate: code ?? null, chunks };
   },
   async detect(ctx, spec) {
-    const log = await ctx.primary.logTail(200);
+    let log = await ctx.primary.logTail(300);
+    if (/PANIC/.test(log) || ctx.fault?.sqlstate === '57P01' || /terminat/i.test(String(ctx.fault?.error))) {
+      // A WAL PANIC takes the postmaster down; wait for it rather than racing its exit.
+      await Promise.race([ctx.primary.exited(), new Promise((r) => setTimeout(r, 30_000).unref())]);
+      log = await ctx.primary.logTail(300);
+    }
     const panic = log.split('\n').find((l) => /PANIC/.test(l));
     const enospc = log.split('\n').find((l) => /No space left on device/.test(l)) ?? (ctx.fault?.error as string | undefined);
     const running = await ctx.primary.isRunning();
-    const seen = !!(panic || (enospc && /space/i.test(enospc)));
+    const seen = !!(panic || ctx.fault?.sqlstate === '53100' || (enospc && /No space left|could not extend|could not write/i.test(enospc)));
     ctx.recorder.check({
       name: `${spec.target} volume full detected`,
       status: seen ? 'passed' : 'failed',
