@@ -196,6 +196,10 @@ async function provision(ctx: DrillContext, keep: boolean): Promise<void> {
   await ctx.store.ensureBucket();
 
   const hints = scenario.fault ? faultDefinition(scenario.fault.type)?.provisionHints?.(scenario.fault as never) ?? {} : {};
+  if (hints.volume) {
+    const support = await ctx.env.volumeSupport();
+    if (!support.ok) throw new SkipDrill(`this drill needs a size-limited volume: ${support.reason}`);
+  }
   const primary = await ctx.env.createInstance({ name: 'primary', initdb: true, settings: {}, ...(hints.volume ? { volume: hints.volume } : {}) });
   const settings: Record<string, string | number | boolean> = {};
   for (const spec of scenario.backup) Object.assign(settings, await backupDefinition(spec.method)!.instanceSettings?.(spec as never, ctx.env, primary));
