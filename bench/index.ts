@@ -1,10 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { backupRestoreBench } from './backup-restore.js';
 import { foundationBench, writeResults } from './foundation.js';
 
 /** `npm run bench`: every benchmark, results in bench-results/results.json. Targets live here, not in tests. */
 const results: Record<string, unknown> = {};
-const parts: [string, () => Promise<Record<string, unknown>>][] = [['foundation', foundationBench]];
+const parts: [string, () => Promise<Record<string, unknown>>][] = [
+  ['foundation', foundationBench],
+  ['backupRestore', backupRestoreBench],
+];
 for (const [name, run] of parts) {
   process.stderr.write(`bench: ${name}…\n`);
   results[name] = await run();

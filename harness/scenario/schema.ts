@@ -151,6 +151,8 @@ export const recoverySchema = z.strictObject({
   from: z.enum(['basebackup', 'dump', 'pgbackrest']).optional().describe('which backup method to restore from'),
   prefetch: z.number().int().min(0).max(32).default(4).describe('WAL segments fetched ahead in parallel'),
   rewindOldPrimary: z.boolean().default(false),
+  tables: z.array(sqlIdentifier).min(1).optional().describe('restore-dump: restore only these tables (pg_restore --table)'),
+  schemas: z.array(sqlIdentifier).min(1).optional().describe('restore-dump: restore only these schemas (pg_restore --schema)'),
 });
 
 export const verifyStepSchema = z.union([
