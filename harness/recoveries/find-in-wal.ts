@@ -2,8 +2,9 @@ import type { DrillContext } from '../engine/context.js';
 import { DrillError } from '../engine/errors.js';
 import { download } from '../wal/fetch.js';
 import { isSegmentName, segmentNumber, segmentOfLsn } from '../wal/segments.js';
-import { archivedWal } from '../restore/wal-archive.js';
 import { listBaseBackups } from '../restore/catalog.js';
+import { archiveCurrentWal, archivedWal } from '../restore/wal-archive.js';
+import type { RecoverySpec, RecoveryTarget } from '../scenario/schema.js';
 
 const SCRATCH = 'drdrill-waldump';
 
@@ -49,4 +50,17 @@ function matches(line: string, rel: { oid: string; relfilenode: string; database
     (/desc: TRUNCATE/.test(line) && new RegExp(`relids( \\d+)* ${rel.oid}\\b`).test(line)) ||
     (/desc: COMMIT/.test(line) && line.includes(`base/${rel.databaseOid}/${rel.relfilenode}`))
   );
+}
+
+/**
+ * The first steps of PITR and undelete: archive the damaged primary's current WAL (it is still up), then
+ * settle the target, reading the WAL for it when asked to.
+ */
+export async function prepareTarget(ctx: DrillContext, spec: RecoverySpec): Promise<{ target: RecoveryTarget; foundXid?: string; found?: { xid: string; lsn: string; line: string } }> {
+  const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
+  await archiveCurrentWal(ctx);
+  ctx.rto.mark('archive-current-wal');
+  if (target.type !== 'find-in-wal') return { target };
+  const found = await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '');
+  return { target, foundXid: found.xid, found };
 }

@@ -2,9 +2,8 @@ import type { DrillContext } from '../engine/context.js';
 import { promotePaused, restoreBaseBackup } from '../restore/restore-base-backup.js';
 import type { RecoverySpec, RecoveryTarget } from '../scenario/schema.js';
 import { rowCount, withClient } from '../verification/table-probes.js';
-import { findDestructiveXid } from './find-in-wal.js';
+import { prepareTarget } from './find-in-wal.js';
 import type { RecoveryDefinition } from './types.js';
-import { archiveCurrentWal } from '../restore/wal-archive.js';
 
 /**
  * The seed guide's procedure: restore the newest base backup into a new instance, replay archived WAL to just
@@ -15,10 +14,7 @@ export const pitr: RecoveryDefinition = {
   procedure: 'pitr',
   validate: (spec, scenario) => requireArchivedBaseBackup(spec, scenario),
   async recover(ctx, spec) {
-    const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
-    await archiveCurrentWal(ctx);
-    ctx.rto.mark('archive-current-wal');
-    const found = target.type === 'find-in-wal' ? await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '') : undefined;
+    const { target, foundXid, found } = await prepareTarget(ctx, spec);
     const pause = target.type !== 'end-of-archive';
     const restored = await restoreBaseBackup(ctx, {
       instanceName: 'restored',
@@ -26,7 +22,7 @@ export const pitr: RecoveryDefinition = {
       action: pause ? 'pause' : 'promote',
       prefetch: spec.prefetch,
       fallbackToOlder: true,
-      ...(found ? { foundXid: found.xid } : {}),
+      ...(foundXid ? { foundXid } : {}),
     });
     if (pause) {
       const blocked = await checkDamagedTablesOn(ctx, restored.instance, { lockTimeoutMs: 2000 });

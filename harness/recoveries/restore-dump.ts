@@ -4,7 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import type { DrillContext } from '../engine/context.js';
 import { DRILL_DATABASE } from '../engine/context.js';
 import { DrillError } from '../engine/errors.js';
-import { dumpCatalogKey, type DumpCatalog } from '../backups/dump.js';
+import type { DumpCatalog } from '../backups/dump.js';
 import { sha256 } from '../objectstore/client.js';
 import { withClient } from '../verification/table-probes.js';
 import type { RecoveryDefinition } from './types.js';

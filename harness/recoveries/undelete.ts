@@ -5,12 +5,10 @@ import type { DrillContext } from '../engine/context.js';
 import { DRILL_DATABASE } from '../engine/context.js';
 import type { PgInstance } from '../environments/types.js';
 import { restoreBaseBackup } from '../restore/restore-base-backup.js';
-import type { RecoveryTarget } from '../scenario/schema.js';
 import { quoteIdent, rowCount, withClient } from '../verification/table-probes.js';
-import { findDestructiveXid } from './find-in-wal.js';
+import { prepareTarget } from './find-in-wal.js';
 import { checkDamagedTablesOn, requireArchivedBaseBackup } from './pitr.js';
 import type { RecoveryDefinition } from './types.js';
-import { archiveCurrentWal } from '../restore/wal-archive.js';
 
 /**
  * What a careful DBA does: PITR a side instance paused just before the fault, then copy the lost rows (or the
@@ -21,10 +19,7 @@ export const undelete: RecoveryDefinition = {
   procedure: 'undelete',
   validate: (spec, scenario) => requireArchivedBaseBackup(spec, scenario),
   async recover(ctx, spec) {
-    const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
-    await archiveCurrentWal(ctx);
-    ctx.rto.mark('archive-current-wal');
-    const found = target.type === 'find-in-wal' ? await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '') : undefined;
+    const { target, foundXid } = await prepareTarget(ctx, spec);
     // Promoted, not paused: a paused replay still holds the AccessExclusiveLock of an in-flight DROP or
     // TRUNCATE, which would block the copy. The side instance does not archive, so promoting it is harmless.
     const side = await restoreBaseBackup(ctx, {
@@ -34,7 +29,7 @@ export const undelete: RecoveryDefinition = {
       prefetch: spec.prefetch,
       archive: false,
       fallbackToOlder: true,
-      ...(found ? { foundXid: found.xid } : {}),
+      ...(foundXid ? { foundXid } : {}),
     });
     await checkDamagedTablesOn(ctx, side.instance);
     ctx.rto.mark('check-side-instance');
