@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Journal } from '../harness/engine/journal.js';
@@ -112,5 +112,17 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
     expect(acks.filter((a) => a.ackAt > dumpedAt && a.target === 0).length).toBeGreaterThan(0);
     expect(fj.measurements.rpo!.lostAckedWrites).toBeGreaterThan(0);
     expect(fj.checks.find((c) => c.name === 'row count of customers')!.status).toBe('passed');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/pgbackrest'))('pgbackrest: backup, archive-push and restore --type=xid over TLS land exactly before the DELETE', async () => {
+    const out = tempOutDir();
+    const r = await runCli(['run', 'scenarios/accidental-delete-pgbackrest.yaml', '--out', out, '--reporter', 'json'], { env: { DRDRILL_WORK_DIR: workDir() } });
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
+    const j = journalOf(out, 'accidental-delete-pgbackrest');
+    expect(j.backups[0]!.method).toBe('pgbackrest');
+    expect(j.backups[0]!.id).toMatch(/^\d{8}-\d{6}F$/);
+    expect(j.environment!.postgres.settings.archive_command).toMatch(/^pgbackrest --config=\S+ --stanza=drill archive-push %p$/);
+    expect(j.measurements.rpo!.lostBeforeTarget).toBe(0);
+    expect(j.checks.find((c) => c.name === 'customers is back on the paused instance')!.status).toBe('passed');
   });
 });

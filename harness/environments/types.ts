@@ -102,6 +102,13 @@ export interface PgInstance {
    * for fetch the environment adds a prefetch spool directory it owns.
    */
   walCommand(action: 'push' | 'fetch', placeholders: string): string;
+  /**
+   * Writes a file outside the data directory, readable only by the instance's user (e.g. a pgBackRest
+   * config holding credentials), and returns its path in the instance's filesystem namespace.
+   */
+  writePrivateFile(name: string, data: string): Promise<string>;
+  /** Directory of the server's Unix socket, in the instance's namespace (local tools such as pgBackRest use it). */
+  readonly socketDir: string;
   /** Remove the data directory and everything local to the instance (cluster loss). Stops nothing. */
   destroyData(): Promise<void>;
   /**

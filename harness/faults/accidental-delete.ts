@@ -24,8 +24,8 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
     } catch (err) {
       problems.push((err as Error).message);
     }
-    if (!scenario.backup.some((b) => b.method === 'basebackup' || b.method === 'dump') && scenario.recovery.procedure !== 'none')
-      problems.push('needs a backup (backup: [{ method: basebackup }]) to recover from');
+    if (!scenario.backup.length && scenario.recovery.procedure !== 'none')
+      problems.push('needs a backup to recover from (backup: [{ method: basebackup }], dump or pgbackrest)');
     return problems;
   },
   async inject(ctx, spec) {

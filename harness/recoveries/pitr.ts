@@ -1,5 +1,6 @@
 import type { DrillContext } from '../engine/context.js';
 import { promotePaused, restoreBaseBackup } from '../restore/restore-base-backup.js';
+import { restoreWithPgbackrest } from '../restore/restore-pgbackrest.js';
 import type { RecoverySpec, RecoveryTarget } from '../scenario/schema.js';
 import { rowCount, withClient } from '../verification/table-probes.js';
 import { prepareTarget } from './find-in-wal.js';
@@ -16,14 +17,8 @@ export const pitr: RecoveryDefinition = {
   async recover(ctx, spec) {
     const { target, foundXid, found } = await prepareTarget(ctx, spec);
     const pause = target.type !== 'end-of-archive';
-    const restored = await restoreBaseBackup(ctx, {
-      instanceName: 'restored',
-      target,
-      action: pause ? 'pause' : 'promote',
-      prefetch: spec.prefetch,
-      fallbackToOlder: true,
-      ...(foundXid ? { foundXid } : {}),
-    });
+    const options = { instanceName: 'restored', target, action: pause ? ('pause' as const) : ('promote' as const), prefetch: spec.prefetch, fallbackToOlder: true, ...(foundXid ? { foundXid } : {}) };
+    const restored = spec.from === 'pgbackrest' ? { ...(await restoreWithPgbackrest(ctx, options)), backup: { id: 'pgbackrest latest' }, replayEndLsn: undefined } : await restoreBaseBackup(ctx, options);
     if (pause) {
       const blocked = await checkDamagedTablesOn(ctx, restored.instance, { lockTimeoutMs: 2000 });
       ctx.rto.mark('check-paused');
@@ -81,7 +76,8 @@ function targetTime(target: RecoveryTarget, ctx: DrillContext): number | undefin
   return (ctx.fault?.commitAt as number | undefined) ?? ctx.fault?.at;
 }
 
-export function requireArchivedBaseBackup(_spec: RecoverySpec, scenario: { backup: { method: string; archiveWal?: boolean }[] }): string[] {
+export function requireArchivedBaseBackup(spec: RecoverySpec, scenario: { backup: { method: string; archiveWal?: boolean }[] }): string[] {
+  if (spec.from === 'pgbackrest') return scenario.backup.some((b) => b.method === 'pgbackrest') ? [] : ['recovery.from "pgbackrest" needs backup: [{ method: pgbackrest }]'];
   return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal !== false)
     ? []
     : ['needs a base backup with WAL archiving (backup: [{ method: basebackup, archiveWal: true }])'];

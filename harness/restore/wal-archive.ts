@@ -28,7 +28,13 @@ export async function archiveCurrentWal(ctx: DrillContext): Promise<string> {
     const r = await c.query<{ seg: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS seg');
     return r.rows[0]!.seg;
   });
-  await retryUntil(`WAL segment ${segment} in the archive`, () => ctx.store.head(`wal/${segment}`), (h) => h !== undefined, { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal });
+  // pg_stat_archiver counts a segment once archive_command succeeded, whichever tool archives it.
+  await retryUntil(
+    `WAL segment ${segment} archived`,
+    () => withClient(ctx.primary.connection('postgres'), async (c) => (await c.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver')).rows[0]!.last ?? ''),
+    (last) => last.slice(0, 24) >= segment,
+    { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
+  );
   ctx.recorder.event('recover', `switched WAL on the damaged primary; ${segment} is archived`);
   return segment;
 }

@@ -321,6 +321,16 @@ export class NativeInstance implements PgInstance {
     await this._own(this.dataDir);
   }
 
+  async writePrivateFile(name: string, data: string): Promise<string> {
+    const dir = join(dirname(this.dataDir), 'private');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await this._own(dir);
+    const file = join(dir, name);
+    await writeFile(file, data, { mode: 0o600 });
+    await this._own(file);
+    return file;
+  }
+
   async adoptDataDirectory(settings: Record<string, string | number | boolean> = {}): Promise<void> {
     await mkdir(join(this.dataDir, 'pg_wal'), { recursive: true, mode: 0o700 });
     await this._own(join(this.dataDir, 'pg_wal'));
