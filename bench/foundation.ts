@@ -4,7 +4,7 @@ import pg from 'pg';
 import { LedgerWriter } from '../harness/ledger/ledger-writer.js';
 import { silentLogger } from '../harness/util/logger.js';
 import { sleep } from '../harness/util/retry.js';
-import { benchEnvironment } from './harness-env.js';
+import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -13,14 +13,14 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
   const provision: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const { env, close } = await benchEnvironment('bench-provision');
+    const { env, close } = await standaloneEnvironment('bench-provision');
     const primary = await env.createInstance({ name: 'primary', initdb: true });
     await primary.start();
     provision.push((performance.now() - t0) / 1000);
     await close();
   }
 
-  const { env, close } = await benchEnvironment('bench-ledger');
+  const { env, close } = await standaloneEnvironment('bench-ledger');
   try {
     const primary = await env.createInstance({ name: 'primary', initdb: true });
     await primary.start();

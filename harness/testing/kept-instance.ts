@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, chmodSync, chownSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -43,6 +43,7 @@ export async function startKeptInstance(workDir: string, instance: string): Prom
       await client.end().catch(() => {});
       child.kill('SIGINT');
       await exited;
+      rmSync(socket, { recursive: true, force: true });
     },
   };
 }

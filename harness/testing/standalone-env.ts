@@ -1,17 +1,18 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nativeProvider } from '../harness/environments/native/index.js';
-import type { StartedEnvironment } from '../harness/environments/types.js';
-import { TaskRunner } from '../harness/engine/task-runner.js';
-import { environmentSchema } from '../harness/scenario/schema.js';
-import { silentLogger } from '../harness/util/logger.js';
+import { nativeProvider } from '../environments/native/index.js';
+import type { StartedEnvironment } from '../environments/types.js';
+import { TaskRunner } from '../engine/task-runner.js';
+import { environmentSchema } from '../scenario/schema.js';
+import { silentLogger } from '../util/logger.js';
 
-/** A native environment outside any drill, for benchmarks; `close()` runs its teardowns. */
-export async function benchEnvironment(name: string): Promise<{ env: StartedEnvironment; close(): Promise<void> }> {
+/** A native environment outside any drill, for benchmarks and library tests; `close()` runs its teardowns. */
+export async function standaloneEnvironment(name: string): Promise<{ env: StartedEnvironment; close(): Promise<void>; onTeardown(title: string, fn: () => Promise<void>): void }> {
   const base = mkdtempSync(join(tmpdir(), 'drdrill-bench-'));
   chmodSync(base, 0o755);
   const runner = new TaskRunner<object>(new AbortController().signal);
+  const onTeardown = (title: string, fn: () => Promise<void>) => runner.addTeardown(title, fn);
   const env = await nativeProvider.start({
     drillName: name,
     runId: `${name}-${Date.now().toString(36)}`,
@@ -19,11 +20,12 @@ export async function benchEnvironment(name: string): Promise<{ env: StartedEnvi
     spec: environmentSchema.parse({}),
     keep: false,
     logger: silentLogger,
-    onTeardown: (title, fn) => runner.addTeardown(title, fn),
+    onTeardown,
     signal: new AbortController().signal,
   });
   return {
     env,
+    onTeardown,
     close: async () => {
       await runner.runTeardowns(() => {});
       rmSync(base, { recursive: true, force: true });
