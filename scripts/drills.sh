@@ -16,5 +16,8 @@ node bin/drdrill.js run \
   scenarios/accidental-delete.yaml scenarios/corruption.yaml scenarios/disk-full.yaml \
   scenarios/cluster-loss.yaml scenarios/replica-failover.yaml \
   --out "$out" --reporter html,json,md,junit "$@" || status=$?
+# The auditor's page: the example disaster-recovery plan mapped to these results.
+node bin/drdrill.js report "$out" --drp docs/drp-plan.example.yaml --out "$out/compliance" --reporter html,md >/dev/null || true
 echo "HTML report: $out/index.html"
+echo "DRP compliance: $out/compliance/compliance.html"
 exit "$status"
