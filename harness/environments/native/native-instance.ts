@@ -309,7 +309,8 @@ export class NativeInstance implements PgInstance {
       // Keep the mount points; remove what is on them.
       await this._shell(`find ${shellQuote(this.dataDir)} -mindepth 1 -delete`);
     } else {
-      await rm(this.dataDir, { recursive: true, force: true });
+      // After a SIGKILL the postmaster's children (the archiver) may still be writing here for a moment.
+      await rm(this.dataDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     }
   }
 
