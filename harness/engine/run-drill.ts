@@ -3,7 +3,6 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { backupDefinition } from '../backups/index.js';
 import { environmentProvider } from '../environments/index.js';
 import type { PgInstance } from '../environments/types.js';
@@ -280,4 +279,3 @@ function fileAndConsoleLogger(parent: Logger, file: string, name: string): Logge
   return both(console, fileLog);
 }
 
-export type { pg };

@@ -82,7 +82,7 @@ function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file
     const pair = findPair(node, key);
     if (pair) node = pair;
     path = [...path, key];
-    message = `is not a known key${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).map((k) => `"${k}"`).join(', ')})` : ''}; expected one of ${knownKeys(issue, doc, issue.path.map(String))}`;
+    message = `is not a known key${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).map((k) => `"${k}"`).join(', ')})` : ''}; expected one of ${knownKeys(issue.path.map(String))}`;
   }
   const offset = node?.range?.[0] ?? 0;
   const pos = lc.linePos(offset);
@@ -117,7 +117,7 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-function knownKeys(issue: z.core.$ZodIssue, _doc: Document, path: string[]): string {
+function knownKeys(path: string[]): string {
   const shape = shapeAt(path);
   return shape ? shape.map((k) => `"${k}"`).join(', ') : '(see schema)';
 }
