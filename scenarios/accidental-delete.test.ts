@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Journal } from '../harness/engine/journal.js';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import { parseAckFile } from '../harness/ledger/ledger-writer.js';
-import { startKeptInstance } from '../harness/testing/kept-instance.js';
+import { missingAcks, startKeptInstance } from '../harness/testing/kept-instance.js';
 import { processesMentioning } from '../harness/testing/processes.js';
 import { inlineScenarios, runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
 
@@ -28,11 +28,9 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
     const j = journalOf(out, 'accidental-delete');
     const fault = j.measurements.fault as { commitAt: number; txid: string };
 
-    const acks = parseAckFile(readFileSync(join(out, 'accidental-delete', 'ledger-acks.csv'), 'utf8'));
     const kept = await startKeptInstance(work, 'restored');
     try {
-      const present = new Set((await kept.client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)));
-      const missing = acks.filter((a) => !present.has(a.seq));
+      const missing = await missingAcks(kept.client, join(out, 'accidental-delete', 'ledger-acks.csv'));
       expect(j.measurements.rpo!.lostAckedWrites).toBe(missing.length);
       expect(missing.filter((a) => a.ackAt < fault.commitAt)).toEqual([]);
       expect(j.measurements.rpo!.discardedAfterTarget).toBe(missing.length);

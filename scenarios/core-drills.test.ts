@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import type { Journal } from '../harness/engine/journal.js';
-import { parseAckFile } from '../harness/ledger/ledger-writer.js';
-import { startKeptInstance } from '../harness/testing/kept-instance.js';
+import { missingAcks, startKeptInstance } from '../harness/testing/kept-instance.js';
 import { processesMentioning } from '../harness/testing/processes.js';
 import { inlineScenarios, runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
 
@@ -79,8 +78,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
       expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
       const kept = await startKeptInstance(work, 'rebuilt');
       try {
-        const present = new Set((await kept.client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)));
-        const lost = parseAckFile(readFileSync(join(out, 'ledger-acks.csv'), 'utf8')).filter((a) => !present.has(a.seq)).length;
+        const lost = (await missingAcks(kept.client, join(out, 'ledger-acks.csv'))).length;
         expect(j.measurements.rpo!.lostAckedWrites).toBe(lost);
       } finally {
         await kept.stop();
@@ -95,8 +93,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     const kept = await startKeptInstance(work, 'standby-1');
     try {
-      const present = new Set((await kept.client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)));
-      const lost = parseAckFile(readFileSync(join(out, 'ledger-acks.csv'), 'utf8')).filter((a) => !present.has(a.seq)).length;
+      const lost = (await missingAcks(kept.client, join(out, 'ledger-acks.csv'))).length;
       expect(j.measurements.rpo!.lostAckedWrites).toBe(lost);
       if (synchronous) expect(lost).toBe(0);
     } finally {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinDir } from '../environments/native/postgres-binaries.js';
+import { parseAckFile, type Ack } from '../ledger/ledger-writer.js';
 import { freePort } from '../util/ports.js';
 import { postgresAccount } from '../util/process.js';
 import { retryUntil } from '../util/retry.js';
@@ -46,4 +47,10 @@ export async function startKeptInstance(workDir: string, instance: string): Prom
       rmSync(socket, { recursive: true, force: true });
     },
   };
+}
+
+/** Acknowledged writes from a drill's ack file that a database does not hold: an independent RPO count. */
+export async function missingAcks(client: pg.Client, ackFile: string): Promise<Ack[]> {
+  const present = new Set((await client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)));
+  return parseAckFile(readFileSync(ackFile, 'utf8')).filter((a) => !present.has(a.seq));
 }
