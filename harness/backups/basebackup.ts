@@ -24,12 +24,11 @@ async function takeBaseBackup(ctx: Parameters<typeof basebackup.take>[0], index:
   const startedAt = new Date();
   const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${index}-${ctx.runId.slice(-6)}`;
   const label = `drdrill ${ctx.scenario.metadata.name} ${id}`;
-  const conn = ctx.primary.connection('postgres');
   const tar = new PassThrough();
   const upload = ctx.store.put(`backups/${id}/base.tar`, tar);
   // -X none: the WAL comes from the archive, and the server waits until the backup's last segment is archived.
   const run = await ctx.primary.runTool('pg_basebackup', {
-    args: ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast', '--manifest-checksums=SHA256', '-v', '-l', label, '-h', conn.host, '-p', String(conn.port), '-U', conn.user],
+    args: ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast', '--manifest-checksums=SHA256', '-v', '-l', label],
     stdout: tar,
   });
   tar.end();

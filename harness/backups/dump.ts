@@ -19,13 +19,12 @@ export const dump: BackupDefinition<'dump'> = {
   async take(ctx, spec) {
     const startedAt = new Date();
     const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${ctx.runId.slice(-6)}`;
-    const conn = ctx.primary.connection(DRILL_DATABASE);
     const objects: DumpCatalog['objects'] = [];
     for (const format of spec.formats) {
       const key = `dumps/${id}/${DRILL_DATABASE}.${format === 'custom' ? 'dump' : 'sql.gz'}`;
       const body = new PassThrough();
       const upload = ctx.store.put(key, body);
-      const args = [...(format === 'custom' ? ['-Fc'] : ['-Fp', '--compress=9']), '--no-owner', '-h', conn.host, '-p', String(conn.port), '-U', conn.user, DRILL_DATABASE];
+      const args = [...(format === 'custom' ? ['-Fc'] : ['-Fp', '--compress=9']), '--no-owner', DRILL_DATABASE];
       await ctx.primary.runTool('pg_dump', { args, stdout: body });
       body.end();
       const stored = await upload;

@@ -6,9 +6,8 @@ import type { EnvironmentProvider } from './types.js';
 /** Environments in one typed registry. Those not built yet load lazily and say so. */
 const providers: { [K in EnvironmentKind]: () => Promise<EnvironmentProvider> } = {
   native: async () => nativeProvider,
-  testcontainers: async () => {
-    throw new DrillError('missing-prerequisite', 'environment "testcontainers" is not available in this build');
-  },
+  // Loaded on demand: testcontainers is only needed by drills that run in containers.
+  testcontainers: async () => (await import('./testcontainers/index.js')).testcontainersProvider,
   kubernetes: async () => {
     throw new DrillError('missing-prerequisite', 'environment "kubernetes" is not available in this build');
   },

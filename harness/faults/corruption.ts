@@ -56,8 +56,7 @@ export const corruption: FaultDefinition<'corruption'> = {
       ? `SET enable_seqscan = off; SET enable_bitmapscan = off; SELECT count(*) FROM (SELECT id FROM ${quoteIdent(spec.table)} ORDER BY id) t`
       : `SELECT count(*) FROM ${quoteIdent(spec.table)}`;
     const queryError = await withClient(ctx.db(), async (c) => c.query(query).then(() => null, (err: Error) => err.message));
-    const conn = ctx.primary.connection('drdrill');
-    const amcheckArgs = ['-h', conn.host, '-p', String(conn.port), '-U', conn.user, '-d', 'drdrill', '--install-missing', '--heapallindexed', '-t', spec.table, '-i', `${relation}`];
+    const amcheckArgs = ['-d', 'drdrill', '--install-missing', '--heapallindexed', '-t', spec.table, '-i', `${relation}`];
     const amcheck = await ctx.primary.runTool('pg_amcheck', { args: spec.target === 'index' ? amcheckArgs : amcheckArgs.slice(0, -2), allowFailure: true });
     const failures = await withClient(ctx.db(), async (c) => (await c.query<{ n: string }>(`SELECT coalesce(checksum_failures, 0)::text AS n FROM pg_stat_database WHERE datname = current_database()`)).rows[0]!.n);
     const found = queryError !== null || amcheck.code !== 0;

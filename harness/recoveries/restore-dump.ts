@@ -24,7 +24,6 @@ export const restoreDump: RecoveryDefinition = {
     await checkDumpIntegrity(ctx, catalog, data);
     ctx.rto.mark('fetch-and-check-dump');
 
-    const conn = ctx.primary.connection(DRILL_DATABASE);
     const selective = [...(spec.tables ?? []).flatMap((t) => ['--table', t]), ...(spec.schemas ?? []).flatMap((s) => ['--schema', s])];
     if (!selective.length) {
       await withClient(ctx.primary.connection('postgres'), async (c) => {
@@ -32,7 +31,7 @@ export const restoreDump: RecoveryDefinition = {
         await c.query(`CREATE DATABASE ${DRILL_DATABASE}`);
       });
     }
-    const args = ['--no-owner', '--exit-on-error', '-h', conn.host, '-p', String(conn.port), '-U', conn.user, '-d', DRILL_DATABASE, ...selective];
+    const args = ['--no-owner', '--exit-on-error', '-d', DRILL_DATABASE, ...selective];
     const restored = await ctx.primary.runTool('pg_restore', { args, stdin: Readable.from([data]), allowFailure: true });
     await ctx.saveArtifact('pg_restore.txt', restored.stdout + restored.stderr, `pg_restore ${args.join(' ')}`);
     if (restored.code !== 0) throw new DrillError('failed', `pg_restore exited ${restored.code}: ${restored.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);

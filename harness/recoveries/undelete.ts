@@ -78,10 +78,8 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
 
 /** A dropped table comes back with its definition, indexes and constraints, from the side instance. */
 async function recreateTable(ctx: DrillContext, side: PgInstance, table: string): Promise<void> {
-  const conn = side.connection(DRILL_DATABASE);
-  const dump = await side.runTool('pg_dump', { args: ['-s', '-t', table, '--no-owner', '-h', conn.host, '-p', String(conn.port), '-U', conn.user, DRILL_DATABASE] });
-  const target = ctx.primary.connection(DRILL_DATABASE);
-  await ctx.primary.runTool('psql', { args: ['-v', 'ON_ERROR_STOP=1', '-q', '-h', target.host, '-p', String(target.port), '-U', target.user, '-d', DRILL_DATABASE], stdin: dump.stdout });
+  const dump = await side.runTool('pg_dump', { args: ['-s', '-t', table, '--no-owner', DRILL_DATABASE] });
+  await ctx.primary.runTool('psql', { args: ['-v', 'ON_ERROR_STOP=1', '-q', '-d', DRILL_DATABASE], stdin: dump.stdout });
   ctx.recorder.event('recover', `recreated ${table} on the primary from the side instance's schema`);
 }
 

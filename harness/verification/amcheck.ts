@@ -3,8 +3,7 @@ import { DRILL_DATABASE } from '../engine/context.js';
 
 /** pg_amcheck over heap and B-tree indexes of the drill database; exit 0 means no corruption found. */
 export async function verifyAmcheck(ctx: DrillContext): Promise<void> {
-  const conn = ctx.primary.connection(DRILL_DATABASE);
-  const args = ['-h', conn.host, '-p', String(conn.port), '-U', conn.user, '-d', DRILL_DATABASE, '--install-missing', '--heapallindexed', '--progress'];
+  const args = ['-d', DRILL_DATABASE, '--install-missing', '--heapallindexed', '--progress'];
   const r = await ctx.primary.runTool('pg_amcheck', { args, allowFailure: true });
   ctx.recorder.check({
     name: 'pg_amcheck finds no corruption',

@@ -5,9 +5,8 @@ import { LEDGER_TABLE } from '../ledger/ledger-table.js';
 
 /** `pg_dump -s`, as the seed guide compares schemas; the ledger is left out because drills create it. */
 export async function schemaDump(_ctx: DrillContext, instance: PgInstance): Promise<string> {
-  const conn = instance.connection(DRILL_DATABASE);
   const r = await instance.runTool('pg_dump', {
-    args: ['-s', '--no-owner', '--no-privileges', '-T', LEDGER_TABLE, '-h', conn.host, '-p', String(conn.port), '-U', conn.user, DRILL_DATABASE],
+    args: ['-s', '--no-owner', '--no-privileges', '-T', LEDGER_TABLE, DRILL_DATABASE],
   });
   // Drop what differs between two dumps of the same schema: header comments, the random \restrict key of
   // recent pg_dump releases, and the amcheck extension that pg_amcheck --install-missing adds.

@@ -5,14 +5,14 @@ import { openSync, closeSync } from 'node:fs';
 import { access, chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import pg from 'pg';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { freePort } from '../../util/ports.js';
 import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
-import { retryUntil } from '../../util/retry.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { mountTmpfs } from './tmpfs-volume.js';
+import { waitUntilAccepting } from '../wait-ready.js';
+import { baseServerSettings, HARNESS_CONF, renderConf, withHarnessInclude, type ServerSettings } from '../server-settings.js';
 
 export interface NativeInstanceDeps {
   binDir: string;
@@ -88,27 +88,11 @@ export class NativeInstance implements PgInstance {
   }
 
   /** Settings only the harness controls live in a file included last, so restores can rewrite the rest. */
-  private async _writeBaseSettings(settings: Record<string, string | number | boolean>): Promise<void> {
-    const base: Record<string, string | number | boolean> = {
-      listen_addresses: '127.0.0.1',
-      port: this._port,
-      unix_socket_directories: this.socketDir,
-      wal_level: 'replica',
-      max_wal_senders: 10,
-      max_replication_slots: 10,
-      hot_standby: 'on',
-      track_commit_timestamp: 'on',
-      shared_buffers: '64MB',
-      logging_collector: 'off',
-      log_line_prefix: '%m [%p] ',
-      log_checkpoints: 'on',
-      ...settings,
-    };
-    await this.writeFile('drdrill.conf', renderConf(base));
+  private async _writeBaseSettings(settings: ServerSettings): Promise<void> {
+    await this.writeFile(HARNESS_CONF, renderConf(baseServerSettings({ listen: '127.0.0.1', port: this._port, socketDir: this.socketDir }, settings)));
     const confPath = join(this.dataDir, 'postgresql.conf');
     const existing = await readFile(confPath, 'utf8').catch(() => undefined);
-    if (existing !== undefined && !existing.includes("include_if_exists = 'drdrill.conf'"))
-      await writeFile(confPath, existing + "\ninclude_if_exists = 'drdrill.conf'\n");
+    if (existing !== undefined) await writeFile(confPath, withHarnessInclude(existing));
   }
 
   connection(database = 'postgres'): ConnectionInfo {
@@ -160,32 +144,7 @@ export class NativeInstance implements PgInstance {
   }
 
   async waitReady(timeoutMs = 60_000): Promise<void> {
-    const stopWaiting = new AbortController();
-    const died = this.exited().then(async () => {
-      stopWaiting.abort();
-      return `${this.name}: postgres exited during startup; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`;
-    });
-    try {
-      await retryUntil(
-        `${this.name}: PostgreSQL accepting connections on port ${this._port}`,
-        async () => {
-          const c = new pg.Client({ ...this.connection(), connectionTimeoutMillis: 2000 });
-          c.on('error', () => {});
-          try {
-            await c.connect();
-            await c.query('SELECT 1');
-            return true;
-          } finally {
-            await c.end().catch(() => {});
-          }
-        },
-        (ok) => ok,
-        { timeoutMs, intervalMs: 100, signal: stopWaiting.signal },
-      );
-    } catch (err) {
-      if (stopWaiting.signal.aborted) throw new DrillError('error', await died);
-      throw new DrillError('error', `${(err as Error).message}; log: ${(await this.logTail(8)).replace(/\n/g, ' | ')}`);
-    }
+    await waitUntilAccepting(this, timeoutMs);
   }
 
   async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
@@ -355,10 +314,4 @@ export class NativeInstance implements PgInstance {
   private async _shell(script: string): Promise<void> {
     await this._runAsOwner('/bin/sh', ['-c', script]);
   }
-}
-
-export function renderConf(settings: Record<string, string | number | boolean>): string {
-  return Object.entries(settings)
-    .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${String(typeof v === 'boolean' ? (v ? 'on' : 'off') : v).replace(/'/g, "''")}'`}`)
-    .join('\n') + '\n';
 }

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
+import { DrillError } from '../../engine/errors.js';
+import { registerSecret } from '../../util/logger.js';
+import { packageRoot } from '../../util/paths.js';
+import type { EnvironmentSpec } from '../../scenario/schema.js';
+import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
+import { engineMessage, type Dockerode } from './container-shell.js';
+import { ContainerInstance } from './container-instance.js';
+import { resolveImages, type ResolvedImages } from './images.js';
+import { collectGarbage, drillLabels } from './labels.js';
+import { startObjectStore } from './object-store.js';
+
+const WAL_TOOL_FILE = 'wal-tool.cjs';
+const ENGINE_TIMEOUT_MS = 20_000;
+
+export const testcontainersProvider: EnvironmentProvider = {
+  kind: 'testcontainers',
+  async checkPrerequisites(spec: EnvironmentSpec) {
+    const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
+    if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    if (spec.objectStore.kind === 'embedded' && spec.objectStore.tls)
+      throw new DrillError('missing-prerequisite', 'environment.objectStore.tls: the testcontainers environment runs MinIO over plain HTTP; TLS (needed by pgBackRest) is only available on the native environment');
+    await containerEngine();
+  },
+  async start(opts) {
+    return TestcontainersEnvironment.start(opts);
+  },
+};
+
+/** The container engine testcontainers finds (DOCKER_HOST, the Docker socket, ~/.testcontainers.properties). */
+export async function containerEngine(): Promise<ContainerRuntimeClient> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ENGINE_TIMEOUT_MS / 1000} s`)), ENGINE_TIMEOUT_MS).unref());
+  try {
+    return await Promise.race([getContainerRuntimeClient(), timeout]);
+  } catch (err) {
+    throw new DrillError(
+      'missing-prerequisite',
+      `environment "testcontainers" needs a container engine, and none is reachable (${engineMessage(err)}); ` +
+        `start Docker, or set DOCKER_HOST to a Docker-compatible socket; on Debian/Ubuntu without Docker, as root: ` +
+        `eval "$(bash fixtures/podman/setup.sh)" && bash fixtures/images/build-all.sh`,
+    );
+  }
+}
+
+class TestcontainersEnvironment implements StartedEnvironment {
+  readonly kind = 'testcontainers' as const;
+  private readonly _instances: ContainerInstance[] = [];
+
+  private constructor(
+    private readonly _opts: EnvironmentStartOptions,
+    private readonly _engine: ContainerRuntimeClient,
+    private readonly _docker: Dockerode,
+    private readonly _network: string,
+    private readonly _images: ResolvedImages,
+    private readonly _password: string,
+    readonly objectStore: ObjectStoreConnection,
+  ) {}
+
+  get workDir(): string { return this._opts.workDir; }
+
+  static async start(opts: EnvironmentStartOptions): Promise<TestcontainersEnvironment> {
+    // Ryuk would remove kept containers when drdrill exits; drdrill removes its own containers at teardown.
+    if (opts.keep) process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+    const engine = await containerEngine();
+    const docker = engine.container.dockerode;
+    await mkdir(opts.workDir, { recursive: true });
+    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
+    const labels = drillLabels(opts.runId, opts.drillName);
+    // Registered before anything is created, so it runs last and also catches half-started containers.
+    opts.onTeardown(`remove containers and network of run ${opts.runId}`, async () => {
+      if (opts.keep) {
+        opts.logger.warn(`--keep: containers of run ${opts.runId} are left running; remove them with "drdrill gc --run ${opts.runId} --all"`);
+        return;
+      }
+      const left = await collectGarbage(docker, { runId: opts.runId, all: true });
+      const failed = left.filter((l) => l.status.startsWith('failed'));
+      if (failed.length) throw new DrillError('error', `could not remove ${failed.map((f) => `${f.kind} ${f.name} (${f.status})`).join(', ')}`);
+    });
+    const images = await resolveImages(docker, opts.spec);
+    const network = `drdrill-${opts.runId}`;
+    try {
+      await docker.createNetwork({ Name: network, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    } catch (err) {
+      throw new DrillError('error', `creating network ${network} failed: ${engineMessage(err)}`);
+    }
+    const objectStore = await startObjectStore(opts, { image: images.objectStore.name, network, labels });
+    const password = randomBytes(16).toString('hex');
+    registerSecret(password);
+    opts.logger.debug(`testcontainers: postgres image ${images.postgres.name} (${images.postgres.source}), object store ${images.objectStore.name} (${images.objectStore.source})`);
+    return new TestcontainersEnvironment(opts, engine, docker, network, images, password, objectStore);
+  }
+
+  async createInstance(spec: InstanceSpec): Promise<PgInstance> {
+    if (this._instances.some((i) => i.name === spec.name)) throw new DrillError('error', `instance ${spec.name} already exists`);
+    const config = { ...this.objectStore, endpoint: this.objectStore.endpointForInstances };
+    const instance = new ContainerInstance(spec.name, {
+      docker: this._docker,
+      image: this._images.postgres.name,
+      network: this._network,
+      labels: { ...drillLabels(this._opts.runId, this._opts.drillName), 'org.drdrill.instance': spec.name },
+      containerName: `drdrill-${this._opts.runId}-${spec.name}`,
+      password: this._password,
+      hostDir: join(this.workDir, 'instances', spec.name),
+      walTool: { script: await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE)), config: JSON.stringify(config, null, 2) },
+      hostNode: process.execPath,
+      logger: this._opts.logger.child(spec.name),
+    });
+    this._opts.onTeardown(`close ${spec.name}`, () => instance.close());
+    await instance.create(spec);
+    this._instances.push(instance);
+    return instance;
+  }
+
+  async toolVersions(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {
+      'image.postgres': `${this._images.postgres.name} (${this._images.postgres.source})`,
+      'image.objectStore': `${this._images.objectStore.name} (${this._images.objectStore.source})`,
+      engine: await this._engineVersion(),
+      node: process.version,
+    };
+    const probe = this._instances.find((i) => i.name === 'primary') ?? this._instances[0];
+    if (!probe) return out;
+    for (const tool of ['postgres', 'pg_basebackup', 'pg_dump', 'pg_verifybackup', 'pg_amcheck', 'pg_checksums'] as const) {
+      const r = await probe.runTool(tool as never, { args: ['--version'], allowFailure: true }).catch(() => undefined);
+      out[tool] = r && r.code === 0 ? r.stdout.trim() : 'not found';
+    }
+    return out;
+  }
+
+  private async _engineVersion(): Promise<string> {
+    try {
+      const v = await this._docker.version();
+      const podman = v.Components?.find((c) => /podman/i.test(c.Name));
+      return podman ? `Podman ${podman.Version} (Docker API ${v.ApiVersion})` : `Docker ${v.Version} (API ${v.ApiVersion})`;
+    } catch {
+      return this._engine.info.containerRuntime.host;
+    }
+  }
+
+  async volumeSupport(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return { ok: true };
+  }
+
+  async pgbackrestSupport(): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+    return { ok: false, reason: 'pgBackRest needs a TLS object store, and the testcontainers environment runs MinIO over plain HTTP; run pgBackRest drills on the native environment' };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    // Teardown steps were registered with the engine as resources were created.
+  }
+}
