@@ -10,4 +10,7 @@ ensure_postgres
 ensure_optional pgbackrest:pgbackrest chromium:chromium
 ensure_npm_deps
 ensure_build
-exec npx vitest run "$@"
+# After npm ci: the local S3 image bundles s3rver with esbuild.
+ensure_container_engine
+# Not exec: the EXIT trap stops the podman service this script may have started.
+npx vitest run "$@"

@@ -116,6 +116,8 @@ export interface Journal {
   schemaVersion: number;
   drdrillVersion: string;
   drill: string;
+  /** Names this run's work directory, bucket and containers (label org.drdrill.run). */
+  runId?: string;
   scenario: { file: string; sha256: string; source: string; parsed: Scenario };
   startedAt: string;
   finishedAt: string;

@@ -158,6 +158,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     schemaVersion: JOURNAL_SCHEMA_VERSION,
     drdrillVersion: DRDRILL_VERSION,
     drill: name,
+    runId,
     scenario: { file: loaded.file, sha256: loaded.sha256, source: loaded.source, parsed: scenario },
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

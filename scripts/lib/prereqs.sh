@@ -62,3 +62,23 @@ ensure_optional() {
 ensure_build() {
   npm run --silent build
 }
+
+# The testcontainers lane. A Docker engine is used as it is. Otherwise, as root on Debian/Ubuntu: rootful podman
+# behind a private Docker-compatible socket, with the images built locally (no registry needed), stopped again
+# when the calling script exits. With neither, the lane's tests print an explicit skip.
+ensure_container_engine() {
+  if [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; then return 0; fi
+  if ! is_root || ! has_apt; then
+    echo "drdrill: no container engine (no DOCKER_HOST, no /var/run/docker.sock); the testcontainers tests will be skipped. Start Docker, or run as root on Debian/Ubuntu to use podman" >&2
+    return 0
+  fi
+  local podman_env
+  if podman_env=$(bash fixtures/podman/setup.sh); then
+    eval "$podman_env"
+    trap 'bash fixtures/podman/teardown.sh >/dev/null 2>&1 || true' EXIT
+    bash fixtures/images/build-all.sh
+    export DRDRILL_REQUIRE_CONTAINERS=1
+  else
+    echo "drdrill: podman could not be set up (see above); the testcontainers tests will be skipped" >&2
+  fi
+}

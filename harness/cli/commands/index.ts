@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import evidence from './evidence.js';
+import gc from './gc.js';
 import list from './list.js';
 import report from './report.js';
 import run from './run.js';
@@ -8,4 +9,4 @@ import validate from './validate.js';
 import wal from './wal.js';
 
 /** Every CLI command, one module each. */
-export const commands: CommandModule<object, never>[] = [run, validate, list, report, evidence, schema, wal] as never;
+export const commands: CommandModule<object, never>[] = [run, validate, list, report, evidence, schema, wal, gc] as never;

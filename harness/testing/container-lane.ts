@@ -1,0 +1,39 @@
+import { getContainerRuntimeClient } from 'testcontainers';
+import { CONTAINER_PATHS } from '../environments/testcontainers/container-instance.js';
+import { ContainerShell } from '../environments/testcontainers/container-shell.js';
+import { RUN_LABEL } from '../environments/testcontainers/labels.js';
+
+export type Dockerode = Awaited<ReturnType<typeof getContainerRuntimeClient>>['container']['dockerode'];
+
+/**
+ * Whether the testcontainers lane can run: a container engine must answer. Without one the lane is skipped
+ * with the reason printed; DRDRILL_REQUIRE_CONTAINERS=1 (set by .ci/run once podman is up) turns that into a
+ * failure, so CI never passes by skipping.
+ */
+export async function containerLane(): Promise<{ docker?: Dockerode; skip?: string }> {
+  try {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref());
+    const client = await Promise.race([getContainerRuntimeClient(), timeout]);
+    return { docker: client.container.dockerode };
+  } catch (err) {
+    const reason = `no container engine reachable (${(err as Error).message}); run "eval \\"$(bash fixtures/podman/setup.sh)\\" && bash fixtures/images/build-all.sh" or start Docker`;
+    if (process.env.DRDRILL_REQUIRE_CONTAINERS === '1') throw new Error(`DRDRILL_REQUIRE_CONTAINERS=1 but ${reason}`);
+    console.warn(`SKIPPED testcontainers lane: ${reason}`);
+    return { skip: reason };
+  }
+}
+
+/** Containers, networks and volumes of one run, as `podman ps -a` / `docker ps -a` would list them. */
+export async function leftoversOf(docker: Dockerode, runId: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+  const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names?.[0] ?? c.Id}`);
+  const networks = (await docker.listNetworks({ filters })).map((n) => `network ${n.Name}`);
+  const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
+  return [...containers, ...networks, ...volumes];
+}
+
+/** Runs SQL with psql inside a (kept) container, over its local socket: an independent look at the database. */
+export async function psqlInContainer(docker: Dockerode, container: string, sql: string): Promise<string> {
+  const shell = new ContainerShell(docker, container, container);
+  return (await shell.exec(['psql', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'drdrill', '-c', sql], { user: 'postgres', env: { PGHOST: CONTAINER_PATHS.socket } })).stdout;
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../harness/engine/exit-codes.js';
+import type { Journal } from '../harness/engine/journal.js';
+import { parseAckFile } from '../harness/ledger/ledger-writer.js';
+import { containerLane, leftoversOf, psqlInContainer } from '../harness/testing/container-lane.js';
+import { missingAcks, startKeptInstance } from '../harness/testing/kept-instance.js';
+import { runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
+
+const lane = await containerLane();
+const journalOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
+
+async function runOn(env: 'native' | 'testcontainers', file: string, keep = false) {
+  const out = tempOutDir();
+  const work = workDir();
+  const name = /name: (\S+)/.exec(readFileSync(file, 'utf8'))![1]!;
+  const r = await runCli(['run', file, '--env', env, '--out', out, '--reporter', 'json', ...(keep ? ['--keep'] : [])], { env: { DRDRILL_WORK_DIR: work } });
+  return { r, j: journalOf(out, name), acks: join(out, name, 'ledger-acks.csv'), work };
+}
+
+describe.skipIf(Boolean(lane.skip))('the testcontainers lane: the same scenario files on PostgreSQL and MinIO containers', () => {
+  const docker = lane.docker!;
+
+  it('accidental-delete: both environments give the same verdict, and each RPO matches an independent count of its database', async () => {
+    const [native, containers] = await Promise.all([
+      runOn('native', 'scenarios/accidental-delete.yaml', true),
+      runOn('testcontainers', 'scenarios/accidental-delete.yaml', true),
+    ]);
+    expect(native.r.code, native.r.stdout + native.r.stderr).toBe(EXIT_CODES.passed);
+    expect(containers.r.code, containers.r.stdout + containers.r.stderr).toBe(EXIT_CODES.passed);
+    expect(containers.j.verdict).toBe(native.j.verdict);
+    expect(containers.j.environment!.kind).toBe('testcontainers');
+    expect(containers.j.environment!.tools.engine).toMatch(/^(Podman|Docker) /);
+    expect(containers.j.measurements.rto!.phases!.map((p) => p.name)).toEqual(native.j.measurements.rto!.phases!.map((p) => p.name));
+    for (const { j } of [native, containers]) {
+      expect(j.measurements.rpo!.lostBeforeTarget).toBe(0);
+      expect(j.measurements.rto!.serviceSeconds).toBeGreaterThan(0);
+    }
+
+    const kept = await startKeptInstance(native.work, 'restored');
+    try {
+      expect(native.j.measurements.rpo!.lostAckedWrites).toBe((await missingAcks(kept.client, native.acks)).length);
+    } finally {
+      await kept.stop();
+    }
+    const runId = containers.j.runId!;
+    const present = new Set((await psqlInContainer(docker, `drdrill-${runId}-restored`, 'SELECT seq FROM drdrill_ledger')).split('\n').filter(Boolean).map(Number));
+    const lost = parseAckFile(readFileSync(containers.acks, 'utf8')).filter((a) => !present.has(a.seq));
+    expect(containers.j.measurements.rpo!.lostAckedWrites).toBe(lost.length);
+
+    // --keep left the containers; gc finds them by label once their drdrill process is gone.
+    expect(await leftoversOf(docker, runId)).toContain(`container drdrill-${runId}-restored`);
+    const gc = await runCli(['gc', '--run', runId]);
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(new RegExp(`removed  container drdrill-${runId}-primary`));
+    expect(await leftoversOf(docker, runId)).toEqual([]);
+  });
+
+  it('cluster-loss: the killed container and its disk are gone, the rebuilt instance passes, nothing is left behind', async () => {
+    const { r, j } = await runOn('testcontainers', 'scenarios/cluster-loss.yaml');
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
+    expect(j.checks.find((c) => c.name === 'the primary is unreachable and its data directory is gone')!.status).toBe('passed');
+    expect(j.measurements.rpo!.lostSeconds).toBeLessThanOrEqual(12);
+    expect(j.measurements.ledger!.acked).toBeGreaterThan(100);
+    expect(await leftoversOf(docker, j.runId!)).toEqual([]);
+  });
+});
