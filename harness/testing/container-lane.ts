@@ -26,7 +26,7 @@ export async function containerLane(): Promise<{ docker?: Dockerode; skip?: stri
 /** Containers, networks and volumes of one run, as `podman ps -a` / `docker ps -a` would list them. */
 export async function leftoversOf(docker: Dockerode, runId: string): Promise<string[]> {
   const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
-  const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names?.[0] ?? c.Id}`);
+  const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${(c.Names?.[0] ?? c.Id).replace(/^\//, '')}`);
   const networks = (await docker.listNetworks({ filters })).map((n) => `network ${n.Name}`);
   const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
   return [...containers, ...networks, ...volumes];
