@@ -1,29 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Journal } from '../harness/engine/journal.js';
-import { packageRoot } from '../harness/util/paths.js';
-
-/** Runs a scenario through the real CLI and returns its journal. */
-function drill(name: string, yaml: string): Journal {
-  const dir = mkdtempSync(join(tmpdir(), 'drdrill-bench-'));
-  chmodSync(dir, 0o755);
-  try {
-    writeFileSync(join(dir, `${name}.yaml`), yaml);
-    try {
-      execFileSync(process.execPath, [join(packageRoot(), 'bin', 'drdrill.js'), 'run', join(dir, `${name}.yaml`), '--out', join(dir, 'out'), '--reporter', 'json'], {
-        env: { ...process.env, CI: 'true', DRDRILL_WORK_DIR: dir },
-        stdio: 'ignore',
-      });
-    } catch {
-      // The journal says why.
-    }
-    return JSON.parse(readFileSync(join(dir, 'out', name, 'journal.json'), 'utf8')) as Journal;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { drill, round } from './drill.js';
 
 const scenario = (name: string, scale: number, prefetch: number, rate: string | number, before: string) => `apiVersion: drdrill/v1
 kind: Drill
@@ -65,5 +40,3 @@ export async function backupRestoreBench(): Promise<Record<string, unknown>> {
   }
   return { accidentalDeleteByScale: byScale, walReplay: replay };
 }
-
-const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -5,8 +5,8 @@ import { LedgerWriter } from '../harness/ledger/ledger-writer.js';
 import { silentLogger } from '../harness/util/logger.js';
 import { sleep } from '../harness/util/retry.js';
 import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
+import { median, round } from './drill.js';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Provision time (PostgreSQL + S3 ready) and ledger throughput vs pgbench single-row inserts. */
 export async function foundationBench(): Promise<Record<string, unknown>> {
@@ -52,8 +52,6 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
     await close();
   }
 }
-
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 export async function writeResults(file: string, results: Record<string, unknown>): Promise<void> {
   await writeFile(file, JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, ...results }, null, 2) + '\n');

@@ -72,7 +72,7 @@ export async function writePgbackrestConfig(env: StartedEnvironment, instance: P
     `repo1-s3-uri-style=${store.forcePathStyle ? 'path' : 'host'}`,
     `repo1-s3-key=${store.accessKeyId}`,
     `repo1-s3-key-secret=${store.secretAccessKey}`,
-    ...(store.caCertFile ? [`repo1-storage-ca-file=${store.caCertFile}`] : []),
+    ...(store.caCertFileForInstances ? [`repo1-storage-ca-file=${store.caCertFileForInstances}`] : []),
     'repo1-retention-full=4',
     `log-path=${dir}`,
     `lock-path=${dir}`,
@@ -82,7 +82,8 @@ export async function writePgbackrestConfig(env: StartedEnvironment, instance: P
     'start-fast=y',
     `[${PGBACKREST_STANZA}]`,
     `pg1-path=${instance.dataDir}`,
-    `pg1-port=${instance.connection().port}`,
+    // The port the server listens on in its own namespace (a container's, not the one mapped to the host).
+    `pg1-port=${instance.peerConnection().port}`,
     `pg1-socket-path=${instance.socketDir}`,
     'pg1-user=postgres',
   ];

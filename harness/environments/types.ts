@@ -23,8 +23,10 @@ export interface ObjectStoreConnection {
   forcePathStyle: boolean;
   accessKeyId: string;
   secretAccessKey: string;
-  /** PEM of a self-signed CA when the endpoint is TLS (embedded + pgBackRest). */
+  /** PEM of a self-signed CA when the endpoint is TLS (embedded + pgBackRest), as the harness reads it. */
   caCertFile?: string;
+  /** The same CA as processes inside an instance read it. */
+  caCertFileForInstances?: string;
 }
 
 export type PgTool =

@@ -13,7 +13,7 @@ import { startEmbeddedS3 } from './embedded-s3.js';
 import { findPostgresBinDir } from './postgres-binaries.js';
 import { NativeInstance } from './native-instance.js';
 import { tmpfsSupport } from './tmpfs-volume.js';
-import { makeSelfSignedCert } from './self-signed-cert.js';
+import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 
 export const WAL_TOOL_FILE = 'wal-tool.cjs';
@@ -138,7 +138,7 @@ async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectSt
     forcePathStyle: true,
     accessKeyId: 'S3RVER',
     secretAccessKey: secret,
-    ...(tls ? { caCertFile: tls.cert } : {}),
+    ...(tls ? { caCertFile: tls.cert, caCertFileForInstances: tls.cert } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export interface ContainerInstanceDeps {
   /** Host directory for this instance's server log. */
   hostDir: string;
   walTool: { script: Buffer; config: string };
+  /** The object store's self-signed CA, when it serves TLS. */
+  objectStoreCa?: { path: string; pem: string };
   /** The host's node binary, copied in when the image has none (the official postgres image). */
   hostNode: string;
   logger: Logger;
@@ -128,6 +130,7 @@ export class ContainerInstance implements PgInstance {
     const [uid, gid, node] = probe.stdout.trim().split('\n');
     this._owner = { user: SUPERUSER, uid: Number(uid), gid: Number(gid) };
     await this._shell.putFile(`${p.bin}/wal-tool.cjs`, this._deps.walTool.script, { mode: 0o644 });
+    if (this._deps.objectStoreCa) await this._shell.putFile(this._deps.objectStoreCa.path, this._deps.objectStoreCa.pem, { mode: 0o644 });
     if (node) this._node = node;
     else {
       if (process.platform !== 'linux') throw new DrillError('missing-prerequisite', `${this.name}: image ${this._deps.image} has no node binary for WAL archiving, and this host's node (${process.platform}) cannot run in a Linux container; use an image with node, such as one built by fixtures/images/build-postgres.sh`);

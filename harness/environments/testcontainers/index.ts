@@ -6,7 +6,6 @@ import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcont
 import { DrillError } from '../../engine/errors.js';
 import { registerSecret } from '../../util/logger.js';
 import { packageRoot } from '../../util/paths.js';
-import type { EnvironmentSpec } from '../../scenario/schema.js';
 import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
 import { engineMessage, type Dockerode } from './container-shell.js';
 import { ContainerInstance } from './container-instance.js';
@@ -19,11 +18,9 @@ const ENGINE_TIMEOUT_MS = 20_000;
 
 export const testcontainersProvider: EnvironmentProvider = {
   kind: 'testcontainers',
-  async checkPrerequisites(spec: EnvironmentSpec) {
+  async checkPrerequisites() {
     const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
     if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
-    if (spec.objectStore.kind === 'embedded' && spec.objectStore.tls)
-      throw new DrillError('missing-prerequisite', 'environment.objectStore.tls: the testcontainers environment runs MinIO over plain HTTP; TLS (needed by pgBackRest) is only available on the native environment');
     await containerEngine();
   },
   async start(opts) {
@@ -96,7 +93,8 @@ class TestcontainersEnvironment implements StartedEnvironment {
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
     if (this._instances.some((i) => i.name === spec.name)) throw new DrillError('error', `instance ${spec.name} already exists`);
-    const config = { ...this.objectStore, endpoint: this.objectStore.endpointForInstances };
+    const store = this.objectStore;
+    const config = { ...store, endpoint: store.endpointForInstances, ...(store.caCertFileForInstances ? { caCertFile: store.caCertFileForInstances } : {}) };
     const instance = new ContainerInstance(spec.name, {
       docker: this._docker,
       image: this._images.postgres.name,
@@ -106,6 +104,7 @@ class TestcontainersEnvironment implements StartedEnvironment {
       password: this._password,
       hostDir: join(this.workDir, 'instances', spec.name),
       walTool: { script: await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE)), config: JSON.stringify(config, null, 2) },
+      ...(store.caCertFile && store.caCertFileForInstances ? { objectStoreCa: { path: store.caCertFileForInstances, pem: await readFile(store.caCertFile, 'utf8') } } : {}),
       hostNode: process.execPath,
       logger: this._opts.logger.child(spec.name),
     });
@@ -145,8 +144,12 @@ class TestcontainersEnvironment implements StartedEnvironment {
     return { ok: true };
   }
 
+  /** pgBackRest runs inside the PostgreSQL containers: the image must have it (the official image does not). */
   async pgbackrestSupport(): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
-    return { ok: false, reason: 'pgBackRest needs a TLS object store, and the testcontainers environment runs MinIO over plain HTTP; run pgBackRest drills on the native environment' };
+    const probe = this._instances[0];
+    const r = probe ? await probe.runTool('pgbackrest', { args: ['version'], allowFailure: true }) : undefined;
+    if (r?.code === 0) return { ok: true, version: r.stdout.trim() };
+    return { ok: false, reason: `image ${this._images.postgres.name} has no pgbackrest binary; use an image with pgBackRest (fixtures/images/build-postgres.sh adds the host's) via environment.images.postgres` };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,13 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MinioContainer } from '@testcontainers/minio';
+import { Wait } from 'testcontainers';
 import { DrillError } from '../../engine/errors.js';
 import { registerSecret } from '../../util/logger.js';
 import { resolveObjectStoreSpec } from '../object-store-spec.js';
+import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentStartOptions, ObjectStoreConnection } from '../types.js';
 import { engineMessage } from './container-shell.js';
 import { imageHint } from './images.js';
 
 export const OBJECT_STORE_ALIAS = 'objectstore';
+const MINIO_CERTS_DIR = '/root/.minio/certs';
+/** Where every PostgreSQL container finds the object store's CA. */
+export const INSTANCE_CA_FILE = '/drdrill/object-store-ca.pem';
 
 /**
  * The object store of a containerised drill: a MinIO container on the drill's network (reached by the
@@ -26,13 +33,23 @@ export async function startObjectStore(
       throw new DrillError('invalid-config', `environment.objectStore.endpoint ${conn.endpoint} is this machine's loopback address, which containers cannot reach; give an address the containers can reach (for example the host's LAN address)`);
     return conn;
   }
-  if (spec.tls) throw new DrillError('missing-prerequisite', 'environment.objectStore.tls: the testcontainers environment runs MinIO over plain HTTP; TLS (needed by pgBackRest) is only available on the native environment');
   const user = `drdrill${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
   registerSecret(secret);
+  // MinIO serves HTTPS when it finds a key pair in its certs directory; the certificate names the alias.
+  const tls = spec.tls ? await makeSelfSignedCert(join(opts.workDir, 'tls'), [OBJECT_STORE_ALIAS]) : undefined;
   let started;
   try {
-    started = await new MinioContainer(ctx.image)
+    let container = new MinioContainer(ctx.image);
+    if (tls) {
+      container = container
+        .withCopyContentToContainer([
+          { content: await readFile(tls.cert, 'utf8'), target: `${MINIO_CERTS_DIR}/public.crt` },
+          { content: await readFile(tls.key, 'utf8'), target: `${MINIO_CERTS_DIR}/private.key` },
+        ])
+        .withWaitStrategy(Wait.forHttp('/minio/health/live', 9000).usingTls().allowInsecure());
+    }
+    started = await container
       .withUsername(user)
       .withPassword(secret)
       .withNetworkMode(ctx.network)
@@ -46,15 +63,17 @@ export async function startObjectStore(
     if (/pull|manifest|not found|no such image|registry|resolve/i.test(message)) throw new DrillError('missing-prerequisite', `object store: ${imageHint(ctx.image)} (${message})`);
     throw new DrillError('error', `object store container (${ctx.image}) did not start: ${message}`);
   }
+  const scheme = tls ? 'https' : 'http';
   return {
     kind: 'embedded',
-    endpoint: `http://${started.getHost()}:${started.getPort()}`,
-    endpointForInstances: `http://${OBJECT_STORE_ALIAS}:9000`,
+    endpoint: `${scheme}://${started.getHost()}:${started.getPort()}`,
+    endpointForInstances: `${scheme}://${OBJECT_STORE_ALIAS}:9000`,
     bucket: `drdrill-${opts.runId}`.toLowerCase().slice(0, 63),
     prefix: '',
     region: 'us-east-1',
     forcePathStyle: true,
     accessKeyId: user,
     secretAccessKey: secret,
+    ...(tls ? { caCertFile: tls.cert, caCertFileForInstances: INSTANCE_CA_FILE } : {}),
   };
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# npm run bench: builds, sets up a container engine when it can (for the native vs testcontainers comparison),
+# runs the benchmarks (all, or the parts named as arguments) and writes bench-results/results.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/prereqs.sh
+ensure_node
+ensure_postgres
+ensure_npm_deps
+ensure_build
+ensure_container_engine
+node dist/bench/index.js "$@"
