@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
@@ -63,6 +63,22 @@ describe.skipIf(Boolean(lane.skip))('the testcontainers lane: the same scenario 
     expect(j.checks.find((c) => c.name === 'the primary is unreachable and its data directory is gone')!.status).toBe('passed');
     expect(j.measurements.rpo!.lostSeconds).toBeLessThanOrEqual(12);
     expect(j.measurements.ledger!.acked).toBeGreaterThan(100);
+    expect(await leftoversOf(docker, j.runId!)).toEqual([]);
+  });
+
+  it.for([
+    // ENOSPC from a size-limited tmpfs inside the container, then grown by remount.
+    ['disk-full.yaml', (j: Journal) => expect((j.measurements.fault as { sqlstate: string }).sqlstate).toBe('53100')],
+    // The standby streams from "primary" by network alias; the primary's whole container is killed.
+    ['replica-failover.yaml', (j: Journal) => expect((j.measurements.fault as { description: string }).description).toMatch(/^container drdrill-\S+-primary killed/)],
+    // pgBackRest inside the containers (the local image copies the host's), to MinIO over TLS with a
+    // certificate naming its alias.
+    ['accidental-delete-pgbackrest.yaml', (j: Journal) => expect(j.environment!.objectStore.endpoint).toMatch(/^https:/)],
+  ] as const)('%s passes on containers too', async ([file, check], ctx) => {
+    if (file.includes('pgbackrest') && !existsSync('/usr/bin/pgbackrest')) ctx.skip('no /usr/bin/pgbackrest to copy into the local image');
+    const { r, j } = await runOn('testcontainers', `scenarios/${file}`);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
+    check(j);
     expect(await leftoversOf(docker, j.runId!)).toEqual([]);
   });
 });

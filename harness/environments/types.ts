@@ -80,8 +80,8 @@ export interface PgInstance {
   peerConnection(database?: string): ConnectionInfo;
   start(opts?: { waitReady?: boolean; timeoutMs?: number }): Promise<void>;
   stop(mode?: 'smart' | 'fast' | 'immediate'): Promise<void>;
-  /** Deliver a signal to the postmaster (SIGKILL: a crash). */
-  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Deliver a signal to the postmaster (SIGKILL: a crash); says what was hit, for the journal. */
+  kill(signal: NodeJS.Signals): Promise<string>;
   isRunning(): Promise<boolean>;
   /** Resolves when the postmaster exits by itself (e.g. WAL PANIC); gives its exit code or signal. */
   exited(): Promise<{ code: number | null; signal: string | null }>;
@@ -111,8 +111,8 @@ export interface PgInstance {
   writePrivateFile(name: string, data: string): Promise<string>;
   /** Directory of the server's Unix socket, in the instance's namespace (local tools such as pgBackRest use it). */
   readonly socketDir: string;
-  /** Remove the data directory and everything local to the instance (cluster loss). Stops nothing. */
-  destroyData(): Promise<void>;
+  /** Remove the data directory and everything local to the instance (cluster loss). Stops nothing. Says what went. */
+  destroyData(): Promise<string>;
   /**
    * After a restore filled the data directory with another cluster's files: re-apply this instance's own
    * settings (port, sockets, listen address) so it does not start with the source's.

@@ -1,17 +1,17 @@
 import pg from 'pg';
 import type { FaultDefinition } from './types.js';
 
-/** The whole cluster is gone: SIGKILL the postmaster, then delete the data directory and its local WAL. */
+/** The whole cluster is gone: SIGKILL the postmaster (in containers: the container), then delete its data and local WAL. */
 export const clusterLoss: FaultDefinition<'cluster-loss'> = {
   type: 'cluster-loss',
   validate(_spec, scenario) {
     return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal) ? [] : ['needs backup: [{ method: basebackup, archiveWal: true }]: only the object store survives'];
   },
   async inject(ctx) {
-    await ctx.primary.kill('SIGKILL');
+    const killed = await ctx.primary.kill('SIGKILL');
     const at = Date.now();
-    await ctx.primary.destroyData();
-    return { at, description: `SIGKILL to the postmaster of ${ctx.primary.name}, then its data directory and pg_wal deleted` };
+    const destroyed = await ctx.primary.destroyData();
+    return { at, description: `${killed}, then ${destroyed}` };
   },
   async detect(ctx) {
     const conn = ctx.db();

@@ -11,8 +11,8 @@ export const primaryFailure: FaultDefinition<'primary-failure'> = {
     const lag = await withClient(ctx.primary.connection('postgres'), async (c) =>
       (await c.query<{ name: string; replay_lag: string | null; sync_state: string }>(`SELECT application_name AS name, replay_lag::text, sync_state FROM pg_stat_replication`)).rows,
     );
-    await ctx.primary.kill(spec.signal);
-    return { at: Date.now(), description: `${spec.signal} to the postmaster of ${ctx.primary.name}`, replicationBeforeFault: lag };
+    const description = await ctx.primary.kill(spec.signal);
+    return { at: Date.now(), description, replicationBeforeFault: lag };
   },
   async detect(ctx) {
     const c = new pg.Client({ ...ctx.db(), connectionTimeoutMillis: 2000 });

@@ -157,10 +157,12 @@ export class NativeInstance implements PgInstance {
     clearTimeout(escalate);
   }
 
-  async kill(signal: NodeJS.Signals): Promise<void> {
+  async kill(signal: NodeJS.Signals): Promise<string> {
     if (!this._child || !(await this.isRunning())) throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
+    const pid = this._child.pid;
     this._child.kill(signal);
     await this._exit;
+    return `${signal} to the postmaster of ${this.name} (pid ${pid})`;
   }
 
   async isRunning(): Promise<boolean> {
@@ -263,7 +265,7 @@ export class NativeInstance implements PgInstance {
     return `${shellQuote(node)} --no-warnings ${shellQuote(script)} wal ${action} --config ${shellQuote(config)}${spool} ${placeholders}`;
   }
 
-  async destroyData(): Promise<void> {
+  async destroyData(): Promise<string> {
     if (this.volume || this.walVolume) {
       // Keep the mount points; remove what is on them.
       await this._shell(`find ${shellQuote(this.dataDir)} -mindepth 1 -delete`);
@@ -271,6 +273,7 @@ export class NativeInstance implements PgInstance {
       // After a SIGKILL the postmaster's children (the archiver) may still be writing here for a moment.
       await rm(this.dataDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     }
+    return `data directory ${this.dataDir} (with pg_wal) deleted`;
   }
 
   /** Re-create an empty data directory (after destroyData, or before a restore into this instance). */

@@ -192,16 +192,18 @@ export class ContainerInstance implements PgInstance {
   }
 
   /** SIGKILL takes the whole container down, as a node failure would; other signals go to the postmaster. */
-  async kill(signal: NodeJS.Signals): Promise<void> {
+  async kill(signal: NodeJS.Signals): Promise<string> {
     if (!this._running) throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
-    if (signal === 'SIGKILL') {
-      await this._shell.container.kill({ signal: 'SIGKILL' }).catch((err: unknown) => {
-        throw new DrillError('error', `${this.name}: killing container ${this._deps.containerName} failed: ${engineMessage(err)}`);
-      });
-    } else {
+    if (signal !== 'SIGKILL') {
       await this._signalPostmaster(signal.replace(/^SIG/, ''));
+      await this._exit;
+      return `${signal} to the postmaster of ${this.name} in container ${this._deps.containerName}`;
     }
+    await this._shell.container.kill({ signal: 'SIGKILL' }).catch((err: unknown) => {
+      throw new DrillError('error', `${this.name}: killing container ${this._deps.containerName} failed: ${engineMessage(err)}`);
+    });
     await this._exit;
+    return `container ${this._deps.containerName} killed (SIGKILL to every process in it, postmaster included)`;
   }
 
   private async _signalPostmaster(signal: string): Promise<void> {
@@ -313,14 +315,15 @@ export class ContainerInstance implements PgInstance {
    * A killed container is removed with its writable layer: the node and its disk are gone. In a running
    * container only the data directory's contents go (a tmpfs mount point stays).
    */
-  async destroyData(): Promise<void> {
-    if (this._destroyed) return;
+  async destroyData(): Promise<string> {
+    if (this._destroyed) return `container ${this._deps.containerName} already removed`;
     if ((await this._shell.state()) === 'running') {
       await this._root(`find ${this.dataDir} -mindepth 1 -delete`);
-      return;
+      return `data directory ${this.dataDir} emptied in container ${this._deps.containerName}`;
     }
     await this._shell.remove();
     this._destroyed = true;
+    return `container ${this._deps.containerName} removed with its filesystem (data directory and pg_wal)`;
   }
 
   async adoptDataDirectory(settings: ServerSettings = {}): Promise<void> {
