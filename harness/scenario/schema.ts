@@ -71,7 +71,12 @@ export const environmentSchema = z.strictObject({
     })
     .default({ settings: {} }),
   objectStore: objectStoreSchema.default({ kind: 'embedded' }),
-  images: z.strictObject({ postgres: z.string().optional(), objectStore: z.string().optional() }).optional(),
+  images: z
+    .strictObject({
+      postgres: z.string().optional().describe('PostgreSQL image (testcontainers); default: DRDRILL_POSTGRES_IMAGE, a local build, else postgres:<version>'),
+      objectStore: z.string().optional().describe('MinIO-compatible image (testcontainers); default: DRDRILL_OBJECT_STORE_IMAGE, a local build, else a pinned minio/minio release'),
+    })
+    .optional(),
 });
 
 export const datasetSchema = z.strictObject({

@@ -75,7 +75,8 @@ ensure_container_engine() {
   local podman_env
   if podman_env=$(bash fixtures/podman/setup.sh); then
     eval "$podman_env"
-    trap 'bash fixtures/podman/teardown.sh >/dev/null 2>&1 || true' EXIT
+    # Stop the service only if this script started it: another shell's drills may be using it.
+    if [ "${DRDRILL_PODMAN_STARTED:-0}" = 1 ]; then trap 'bash fixtures/podman/teardown.sh >&2 || true' EXIT; fi
     bash fixtures/images/build-all.sh
     export DRDRILL_REQUIRE_CONTAINERS=1
   else

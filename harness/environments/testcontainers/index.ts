@@ -6,10 +6,11 @@ import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcont
 import { DrillError } from '../../engine/errors.js';
 import { registerSecret } from '../../util/logger.js';
 import { packageRoot } from '../../util/paths.js';
+import type { EnvironmentSpec } from '../../scenario/schema.js';
 import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
 import { engineMessage, type Dockerode } from './container-shell.js';
 import { ContainerInstance } from './container-instance.js';
-import { resolveImages, type ResolvedImages } from './images.js';
+import { ensureImage, resolveImages, type ResolvedImages } from './images.js';
 import { collectGarbage, drillLabels } from './labels.js';
 import { startObjectStore } from './object-store.js';
 
@@ -18,10 +19,13 @@ const ENGINE_TIMEOUT_MS = 20_000;
 
 export const testcontainersProvider: EnvironmentProvider = {
   kind: 'testcontainers',
-  async checkPrerequisites() {
+  async checkPrerequisites(spec: EnvironmentSpec) {
     const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
     if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
-    await containerEngine();
+    const docker = (await containerEngine()).container.dockerode;
+    const images = await resolveImages(docker, spec);
+    await ensureImage(docker, images.postgres.name, 'postgres');
+    if (spec.objectStore.kind === 'embedded') await ensureImage(docker, images.objectStore.name, 'object store');
   },
   async start(opts) {
     return TestcontainersEnvironment.start(opts);
