@@ -67,6 +67,25 @@ recovery: { procedure: pitr, target: { type: before-fault } }`),
     expect(await leftoversOf(docker, j.runId!)).toEqual([]);
     expect(processesMentioning(work)).toEqual([]);
   });
+  it.each([800, 2500])('SIGINT %d ms into provisioning, while containers are being created: none outlives the run', async (delay) => {
+    const name = `tc-early-${delay}`;
+    const dir = inlineScenarios({ 'early.yaml': scenario(name, 'workload: { ledger: { rate: 50 }, before: 1m, after: 0s }') });
+    const out = tempOutDir();
+    let sent = false;
+    const run = runCli(['run', join(dir, 'early.yaml'), '--out', out, '--reporter', 'json'], {
+      env: { DRDRILL_WORK_DIR: workDir() },
+      onStdout: (chunk) => {
+        if (sent || !chunk.includes('provision …')) return;
+        sent = true;
+        setTimeout(() => process.kill(run.pid, 'SIGINT'), delay);
+      },
+    });
+    const r = await run;
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.interrupted);
+    const j = JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
+    expect(j.phases.find((p) => p.name === 'provision')!.status).toBe('interrupted');
+    expect(await leftoversOf(docker, j.runId!)).toEqual([]);
+  });
 });
 
 describe.skipIf(existsSync('/var/run/docker.sock'))('testcontainers without a container engine', () => {

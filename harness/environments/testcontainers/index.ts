@@ -59,6 +59,7 @@ class TestcontainersEnvironment implements StartedEnvironment {
     private readonly _images: ResolvedImages,
     private readonly _password: string,
     readonly objectStore: ObjectStoreConnection,
+    private readonly _creating: Creations,
   ) {}
 
   get workDir(): string { return this._opts.workDir; }
@@ -72,7 +73,10 @@ class TestcontainersEnvironment implements StartedEnvironment {
     if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
     const labels = drillLabels(opts.runId, opts.drillName);
     // Registered before anything is created, so it runs last and also catches half-started containers.
+    const creating = new Creations();
     opts.onTeardown(`remove containers and network of run ${opts.runId}`, async () => {
+      // A Ctrl-C during provisioning: let in-flight creations land first, or they would outlive the cleanup.
+      await creating.settled();
       if (opts.keep) {
         opts.logger.warn(`--keep: containers of run ${opts.runId} are left running; remove them with "drdrill gc --run ${opts.runId} --all"`);
         return;
@@ -88,11 +92,11 @@ class TestcontainersEnvironment implements StartedEnvironment {
     } catch (err) {
       throw new DrillError('error', `creating network ${network} failed: ${engineMessage(err)}`);
     }
-    const objectStore = await startObjectStore(opts, { image: images.objectStore.name, network, labels });
+    const objectStore = await creating.track(startObjectStore(opts, { image: images.objectStore.name, network, labels }));
     const password = randomBytes(16).toString('hex');
     registerSecret(password);
     opts.logger.debug(`testcontainers: postgres image ${images.postgres.name} (${images.postgres.source}), object store ${images.objectStore.name} (${images.objectStore.source})`);
-    return new TestcontainersEnvironment(opts, engine, docker, network, images, password, objectStore);
+    return new TestcontainersEnvironment(opts, engine, docker, network, images, password, objectStore, creating);
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
@@ -113,7 +117,7 @@ class TestcontainersEnvironment implements StartedEnvironment {
       logger: this._opts.logger.child(spec.name),
     });
     this._opts.onTeardown(`close ${spec.name}`, () => instance.close());
-    await instance.create(spec);
+    await this._creating.track(instance.create(spec));
     this._instances.push(instance);
     return instance;
   }
@@ -158,5 +162,22 @@ class TestcontainersEnvironment implements StartedEnvironment {
 
   async [Symbol.asyncDispose](): Promise<void> {
     // Teardown steps were registered with the engine as resources were created.
+  }
+}
+
+/** Container creations still in flight, so teardown can wait for them (bounded) before removing by label. */
+class Creations {
+  private readonly _pending = new Set<Promise<unknown>>();
+
+  track<T>(work: Promise<T>): Promise<T> {
+    this._pending.add(work);
+    const done = () => this._pending.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  async settled(timeoutMs = 90_000): Promise<void> {
+    if (!this._pending.size) return;
+    await Promise.race([Promise.allSettled([...this._pending]), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 }
