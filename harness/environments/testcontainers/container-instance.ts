@@ -6,7 +6,7 @@ import { GenericContainer, Wait } from 'testcontainers';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { shellQuote } from '../../util/process.js';
-import { baseServerSettings, HARNESS_CONF, renderConf, withHarnessInclude, type ServerSettings } from '../server-settings.js';
+import { baseServerSettings, HARNESS_CONF, HARNESS_CONF_INCLUDE, renderConf, type ServerSettings } from '../server-settings.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { waitUntilAccepting } from '../wait-ready.js';
 import { ContainerShell, engineMessage, type Dockerode } from './container-shell.js';
@@ -111,11 +111,9 @@ export class ContainerInstance implements PgInstance {
       await this.runTool('initdb', {
         args: ['-D', data, '--data-checksums', '-U', SUPERUSER, `--pwfile=${CONTAINER_PATHS.private}/pwfile`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-instructions'],
       });
-      // Peers (standbys, pg_rewind, the harness through the mapped port) come over the network with the password.
-      const hba = (await this.readFile('pg_hba.conf')).toString();
-      await this.writeFile('pg_hba.conf', `${hba}\nhost all all all scram-sha-256\nhost replication all all scram-sha-256\n`);
       if (spec.volume?.walSizeMB) await this._root(`cp -a ${data}/pg_wal/. ${wal}/ && rm -rf ${data}/pg_wal && ln -s ${wal} ${data}/pg_wal`);
-      await this._writeBaseSettings(spec.settings ?? {});
+      // Peers (standbys, pg_rewind, the harness through the mapped port) come over the network with the password.
+      await this._writeBaseSettings(spec.settings ?? {}, 'printf "\\nhost all all all scram-sha-256\\nhost replication all all scram-sha-256\\n" >> pg_hba.conf');
     }
   }
 
@@ -129,17 +127,18 @@ export class ContainerInstance implements PgInstance {
     );
     const [uid, gid, node] = probe.stdout.trim().split('\n');
     this._owner = { user: SUPERUSER, uid: Number(uid), gid: Number(gid) };
-    await this._shell.putFile(`${p.bin}/wal-tool.cjs`, this._deps.walTool.script, { mode: 0o644 });
-    if (this._deps.objectStoreCa) await this._shell.putFile(this._deps.objectStoreCa.path, this._deps.objectStoreCa.pem, { mode: 0o644 });
     if (node) this._node = node;
-    else {
-      if (process.platform !== 'linux') throw new DrillError('missing-prerequisite', `${this.name}: image ${this._deps.image} has no node binary for WAL archiving, and this host's node (${process.platform}) cannot run in a Linux container; use an image with node, such as one built by fixtures/images/build-postgres.sh`);
-      await this._shell.putFile(this._node, await readFile(this._deps.hostNode), { mode: 0o755 });
-    }
+    else if (process.platform !== 'linux')
+      throw new DrillError('missing-prerequisite', `${this.name}: image ${this._deps.image} has no node binary for WAL archiving, and this host's node (${process.platform}) cannot run in a Linux container; use an image with node, such as one built by fixtures/images/build-postgres.sh`);
     const own = { mode: 0o600, owner: this._owner };
-    await this._shell.putFile(`${p.private}/wal-config.json`, this._deps.walTool.config, own);
-    await this._shell.putFile(`${p.private}/pgpass`, `*:*:*:${SUPERUSER}:${this._deps.password}\n`, own);
-    await this._shell.putFile(`${p.private}/pwfile`, `${this._deps.password}\n`, own);
+    await this._shell.putFiles([
+      { path: `${p.bin}/wal-tool.cjs`, data: this._deps.walTool.script, mode: 0o644 },
+      ...(node ? [] : [{ path: this._node, data: await readFile(this._deps.hostNode), mode: 0o755 }]),
+      ...(this._deps.objectStoreCa ? [{ path: this._deps.objectStoreCa.path, data: this._deps.objectStoreCa.pem, mode: 0o644 }] : []),
+      { path: `${p.private}/wal-config.json`, data: this._deps.walTool.config, ...own },
+      { path: `${p.private}/pgpass`, data: `*:*:*:${SUPERUSER}:${this._deps.password}\n`, ...own },
+      { path: `${p.private}/pwfile`, data: `${this._deps.password}\n`, ...own },
+    ]);
   }
 
   private _tmpfsHandle(path: string, sizeMB: number): VolumeHandle {
@@ -155,9 +154,11 @@ export class ContainerInstance implements PgInstance {
     };
   }
 
-  private async _writeBaseSettings(settings: ServerSettings): Promise<void> {
+  /** drdrill.conf, and the include line in postgresql.conf once (plus `alsoRun`, in the data directory): one copy, one exec. */
+  private async _writeBaseSettings(settings: ServerSettings, alsoRun = 'true'): Promise<void> {
     await this.writeFile(HARNESS_CONF, renderConf(baseServerSettings({ listen: '*', port: PG_PORT, socketDir: this.socketDir }, settings)));
-    if (await this.exists('postgresql.conf')) await this.writeFile('postgresql.conf', withHarnessInclude((await this.readFile('postgresql.conf')).toString()));
+    const include = shellQuote(HARNESS_CONF_INCLUDE);
+    await this._shell.exec(['/bin/sh', '-c', `cd ${this.dataDir} && ${alsoRun} && if [ -f postgresql.conf ] && ! grep -qxF ${include} postgresql.conf; then printf '\\n%s\\n' ${include} >> postgresql.conf; fi`], { user: SUPERUSER });
   }
 
   connection(database = 'postgres'): ConnectionInfo {

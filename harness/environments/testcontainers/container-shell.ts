@@ -126,23 +126,35 @@ export class ContainerShell {
     return { exit };
   }
 
-  /** Write one file (parent directories included) with the given owner and mode. */
-  async putFile(path: string, data: Buffer | string, opts: { mode?: number; owner?: { user: string; uid: number; gid: number } } = {}): Promise<void> {
-    const pack = tar.pack();
-    const { uid = 0, gid = 0 } = opts.owner ?? {};
-    pack.entry({ name: posix.basename(path), mode: opts.mode ?? 0o600, uid, gid }, typeof data === 'string' ? Buffer.from(data) : data);
-    pack.finalize();
-    await this.exec(['mkdir', '-p', posix.dirname(path)], opts.owner ? { user: opts.owner.user } : {});
-    await this.putArchive(pack as unknown as NodeJS.ReadableStream, posix.dirname(path));
+  /** Write one file with the given owner and mode; its directory is created (as the owner) when missing. */
+  async putFile(path: string, data: Buffer | string, opts: FileOptions = {}): Promise<void> {
+    const dir = posix.dirname(path);
+    const attempt = () => this._putArchive(packFiles([{ path: posix.basename(path), data, ...opts }]), dir);
+    try {
+      await attempt();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw this._archiveError(err, dir);
+      await this.exec(['mkdir', '-p', dir], opts.owner ? { user: opts.owner.user } : {});
+      await attempt().catch((e: unknown) => { throw this._archiveError(e, dir); });
+    }
+  }
+
+  /** Write several files in one archive, at absolute paths whose directories exist. */
+  async putFiles(files: ({ path: string; data: Buffer | string } & FileOptions)[]): Promise<void> {
+    await this._putArchive(packFiles(files.map((f) => ({ ...f, path: f.path.replace(/^\//, '') }))), '/').catch((e: unknown) => { throw this._archiveError(e, '/'); });
   }
 
   /** Extract a tar stream at a directory inside the container (the engine's archive API). */
   async putArchive(archive: NodeJS.ReadableStream, dir: string): Promise<void> {
-    try {
-      await this.container.putArchive(archive, { path: dir });
-    } catch (err) {
-      throw new DrillError('error', `${this._label}: copying an archive to ${dir} failed: ${engineMessage(err)}`, { cause: err });
-    }
+    await this._putArchive(archive, dir).catch((e: unknown) => { throw this._archiveError(e, dir); });
+  }
+
+  private async _putArchive(archive: NodeJS.ReadableStream, dir: string): Promise<void> {
+    await this.container.putArchive(archive, { path: dir });
+  }
+
+  private _archiveError(err: unknown, dir: string): DrillError {
+    return new DrillError('error', `${this._label}: copying an archive to ${dir} failed: ${engineMessage(err)}`, { cause: err });
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -166,6 +178,20 @@ export class ContainerShell {
       if (err.statusCode !== 404) throw new DrillError('error', `${this._label}: removing the container failed: ${engineMessage(err)}`, { cause: err });
     });
   }
+}
+
+export interface FileOptions {
+  mode?: number;
+  owner?: { user: string; uid: number; gid: number };
+}
+
+function packFiles(files: ({ path: string; data: Buffer | string } & FileOptions)[]): NodeJS.ReadableStream {
+  const pack = tar.pack();
+  for (const f of files) {
+    pack.entry({ name: f.path, mode: f.mode ?? 0o600, uid: f.owner?.uid ?? 0, gid: f.owner?.gid ?? 0 }, typeof f.data === 'string' ? Buffer.from(f.data) : f.data);
+  }
+  pack.finalize();
+  return pack as unknown as NodeJS.ReadableStream;
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
