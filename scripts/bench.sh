@@ -4,9 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/prereqs.sh
-ensure_node
-ensure_postgres
-ensure_npm_deps
-ensure_build
+ensure_runtime
 ensure_container_engine
 node dist/bench/index.js "$@"

@@ -5,10 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/prereqs.sh
 
-ensure_node
-ensure_postgres
-ensure_npm_deps
-ensure_build
+ensure_runtime
 
 out=${DRDRILL_OUT:-drdrill-results}
 status=0

@@ -63,6 +63,14 @@ ensure_build() {
   npm run --silent build
 }
 
+# What every command needs: Node.js, PostgreSQL, the npm dependencies and a fresh build.
+ensure_runtime() {
+  ensure_node
+  ensure_postgres
+  ensure_npm_deps
+  ensure_build
+}
+
 # The testcontainers lane. A Docker engine is used as it is. Otherwise, as root on Debian/Ubuntu: rootful podman
 # behind a private Docker-compatible socket, with the images built locally (no registry needed), stopped again
 # when the calling script exits. With neither, the lane's tests print an explicit skip.

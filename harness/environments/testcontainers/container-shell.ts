@@ -54,14 +54,7 @@ export class ContainerShell {
     const shown = cmd.map(shellQuote).join(' ');
     const started = performance.now();
     try {
-      const exec = await this.container.exec({
-        Cmd: command,
-        AttachStdout: true,
-        AttachStderr: true,
-        ...(opts.user ? { User: opts.user } : {}),
-        ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-        ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
-      });
+      const exec = await this._createExec(command, opts);
       const stream = await exec.start({ hijack: true, stdin: false });
       const out: Buffer[] = [];
       let outBytes = 0;
@@ -105,14 +98,7 @@ export class ContainerShell {
 
   /** Start a long-running command (the postmaster) whose output is streamed; resolves with its exit code. */
   async spawn(cmd: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string; output: Writable }): Promise<{ exit: Promise<number | null> }> {
-    const exec = await this.container.exec({
-      Cmd: cmd,
-      AttachStdout: true,
-      AttachStderr: true,
-      ...(opts.user ? { User: opts.user } : {}),
-      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
-      ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
-    });
+    const exec = await this._createExec(cmd, opts);
     const stream = await exec.start({ hijack: true, stdin: false });
     const sink = new PassThrough();
     sink.pipe(opts.output, { end: false });
@@ -124,6 +110,17 @@ export class ContainerShell {
       stream.once('error', () => resolve(null));
     });
     return { exit };
+  }
+
+  private _createExec(cmd: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string }) {
+    return this.container.exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      ...(opts.user ? { User: opts.user } : {}),
+      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+      ...(opts.env ? { Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`) } : {}),
+    });
   }
 
   /** Write one file with the given owner and mode; its directory is created (as the owner) when missing. */
