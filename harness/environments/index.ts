@@ -3,7 +3,7 @@ import type { EnvironmentKind } from '../scenario/schema.js';
 import { nativeProvider } from './native/index.js';
 import type { EnvironmentProvider } from './types.js';
 
-/** Environments in one typed registry. Those not built yet load lazily and say so. */
+/** Environments in one typed registry, each loaded when a drill asks for it; one not built yet says so. */
 const providers: { [K in EnvironmentKind]: () => Promise<EnvironmentProvider> } = {
   native: async () => nativeProvider,
   // Loaded on demand: testcontainers is only needed by drills that run in containers.
