@@ -109,6 +109,7 @@ function environmentView(journal: Journal) {
       { key: 'object store', value: `${env.objectStore.kind} ${env.objectStore.endpoint} bucket ${env.objectStore.bucket}${env.objectStore.prefix ? ` prefix ${env.objectStore.prefix}` : ''}` },
       { key: 'host', value: `${env.host.platform}/${env.host.arch}, ${env.host.cpus} CPUs, Node.js ${env.host.node}` },
       { key: 'drdrill', value: journal.drdrillVersion },
+      ...(journal.runId ? [{ key: 'run id', value: journal.runId }] : []),
     ],
     tools: Object.entries(env.tools).map(([key, value]) => ({ key, value })),
     settings: Object.entries(env.postgres.settings).map(([key, value]) => ({ key, value })),

@@ -12,7 +12,7 @@ import { engineMessage, type Dockerode } from './container-shell.js';
 import { ContainerInstance } from './container-instance.js';
 import { ensureImage, resolveImages, type ResolvedImages } from './images.js';
 import { collectGarbage, drillLabels } from './labels.js';
-import { startObjectStore } from './object-store.js';
+import { checkReachableFromContainers, startObjectStore } from './object-store.js';
 
 const WAL_TOOL_FILE = 'wal-tool.cjs';
 const ENGINE_TIMEOUT_MS = 20_000;
@@ -22,6 +22,7 @@ export const testcontainersProvider: EnvironmentProvider = {
   async checkPrerequisites(spec: EnvironmentSpec) {
     const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
     if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    checkReachableFromContainers(spec.objectStore);
     const docker = (await containerEngine()).container.dockerode;
     const images = await resolveImages(docker, spec);
     await ensureImage(docker, images.postgres.name, 'postgres');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MinioContainer } from '@testcontainers/minio';
 import { Wait } from 'testcontainers';
 import { DrillError } from '../../engine/errors.js';
+import type { ObjectStoreSpec } from '../../scenario/schema.js';
 import { registerSecret } from '../../util/logger.js';
 import { resolveObjectStoreSpec } from '../object-store-spec.js';
 import { makeSelfSignedCert } from '../self-signed-cert.js';
@@ -16,6 +17,14 @@ const MINIO_CERTS_DIR = '/root/.minio/certs';
 /** Where every PostgreSQL container finds the object store's CA. */
 export const INSTANCE_CA_FILE = '/drdrill/object-store-ca.pem';
 
+/** An external endpoint on this machine's loopback address is not the containers' loopback. */
+export function checkReachableFromContainers(spec: ObjectStoreSpec): void {
+  if (spec.kind !== 's3' || !spec.endpoint) return;
+  const host = new URL(spec.endpoint).hostname;
+  if (/^(127\.|localhost$|\[?::1\]?$)/.test(host))
+    throw new DrillError('invalid-config', `environment.objectStore.endpoint ${spec.endpoint} is this machine's loopback address, which containers cannot reach; give an address they can reach (for example the host's LAN address)`);
+}
+
 /**
  * The object store of a containerised drill: a MinIO container on the drill's network (reached by the
  * PostgreSQL containers as http://objectstore:9000 and by the harness on its mapped port), or an external S3
@@ -27,11 +36,8 @@ export async function startObjectStore(
 ): Promise<ObjectStoreConnection> {
   const spec = opts.spec.objectStore;
   if (spec.kind === 's3') {
-    const conn = resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
-    const host = new URL(conn.endpoint).hostname;
-    if (/^(127\.|localhost$|\[?::1\]?$)/.test(host))
-      throw new DrillError('invalid-config', `environment.objectStore.endpoint ${conn.endpoint} is this machine's loopback address, which containers cannot reach; give an address the containers can reach (for example the host's LAN address)`);
-    return conn;
+    checkReachableFromContainers(spec);
+    return resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
   }
   const user = `drdrill${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');

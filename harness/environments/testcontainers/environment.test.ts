@@ -96,3 +96,20 @@ describe.skipIf(existsSync('/var/run/docker.sock'))('testcontainers without a co
     expect(r.stdout + r.stderr).toMatch(/needs a container engine.*DOCKER_HOST.*fixtures\/podman\/setup\.sh/s);
   });
 });
+
+describe('testcontainers checks before any work', () => {
+  it('an external S3 endpoint on the host loopback is refused (exit 2): containers cannot reach it', async () => {
+    const dir = inlineScenarios({
+      'loop.yaml': `apiVersion: drdrill/v1
+kind: Drill
+metadata: { name: tc-loopback }
+environment:
+  kind: testcontainers
+  objectStore: { kind: s3, endpoint: "http://127.0.0.1:9000", bucket: drills, accessKeyId: { env: K }, secretAccessKey: { env: S } }
+`,
+    });
+    const r = await runCli(['run', join(dir, 'loop.yaml'), '--out', tempOutDir()], { env: { K: 'key', S: 'secret' } });
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES['invalid-config']);
+    expect(r.stderr).toMatch(/http:\/\/127\.0\.0\.1:9000 is this machine's loopback address, which containers cannot reach/);
+  });
+});
