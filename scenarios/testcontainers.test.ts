@@ -1,28 +1,30 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import type { Journal } from '../harness/engine/journal.js';
 import { parseAckFile } from '../harness/ledger/ledger-writer.js';
-import { containerLane, leftoversOf, psqlInContainer } from '../harness/testing/container-lane.js';
+import { containerLane, leftoversOf, psqlInContainer, readKeptFile } from '../harness/testing/container-lane.js';
 import { missingAcks, startKeptInstance } from '../harness/testing/kept-instance.js';
 import { runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
 
 const lane = await containerLane();
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 const journalOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
 
 async function runOn(env: 'native' | 'testcontainers', file: string, keep = false) {
   const out = tempOutDir();
   const work = workDir();
   const name = /name: (\S+)/.exec(readFileSync(file, 'utf8'))![1]!;
-  const r = await runCli(['run', file, '--env', env, '--out', out, '--reporter', 'json', ...(keep ? ['--keep'] : [])], { env: { DRDRILL_WORK_DIR: work } });
-  return { r, j: journalOf(out, name), acks: join(out, name, 'ledger-acks.csv'), work };
+  const r = await runCli(['run', file, '--env', env, '--out', out, '--reporter', 'html,json,md,junit', ...(keep ? ['--keep'] : [])], { env: { DRDRILL_WORK_DIR: work } });
+  return { r, j: journalOf(out, name), acks: join(out, name, 'ledger-acks.csv'), work, out };
 }
 
 describe.skipIf(Boolean(lane.skip))('the testcontainers lane: the same scenario files on PostgreSQL and MinIO containers', () => {
   const docker = lane.docker!;
 
-  it('accidental-delete: both environments give the same verdict, and each RPO matches an independent count of its database', async () => {
+  it('accidental-delete: both environments give the same verdict, each RPO matches an independent count of its database, no secret is written', async () => {
     const [native, containers] = await Promise.all([
       runOn('native', 'scenarios/accidental-delete.yaml', true),
       runOn('testcontainers', 'scenarios/accidental-delete.yaml', true),
@@ -48,6 +50,19 @@ describe.skipIf(Boolean(lane.skip))('the testcontainers lane: the same scenario 
     const present = new Set((await psqlInContainer(docker, `drdrill-${runId}-restored`, 'SELECT seq FROM drdrill_ledger')).split('\n').filter(Boolean).map(Number));
     const lost = parseAckFile(readFileSync(containers.acks, 'utf8')).filter((a) => !present.has(a.seq));
     expect(containers.j.measurements.rpo!.lostAckedWrites).toBe(lost.length);
+
+    // The per-drill secrets (MinIO's root password, PostgreSQL's password) reach no output file.
+    const minio = await docker.getContainer(`drdrill-${runId}-objectstore`).inspect();
+    const minioSecret = minio.Config.Env.find((e) => e.startsWith('MINIO_ROOT_PASSWORD='))!.split('=')[1]!;
+    const pgPassword = (await readKeptFile(docker, `drdrill-${runId}-primary`, '/drdrill/private/pwfile')).trim();
+    expect(minioSecret.length).toBeGreaterThan(16);
+    expect(pgPassword.length).toBeGreaterThan(16);
+    const written = filesUnder(containers.out).concat(filesUnder(containers.work));
+    expect(written.map((f) => f.split('/').pop())).toEqual(expect.arrayContaining(['journal.json', 'report.html', 'report.md', 'junit.xml', 'drill.log', 'postgres.log']));
+    for (const file of written) {
+      const text = readFileSync(file, 'latin1');
+      expect(text.includes(minioSecret) || text.includes(pgPassword), file).toBe(false);
+    }
 
     // --keep left the containers; gc finds them by label once their drdrill process is gone.
     expect(await leftoversOf(docker, runId)).toContain(`container drdrill-${runId}-restored`);

@@ -37,3 +37,8 @@ export async function psqlInContainer(docker: Dockerode, container: string, sql:
   const shell = new ContainerShell(docker, container, container);
   return (await shell.exec(['psql', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'drdrill', '-c', sql], { user: 'postgres', env: { PGHOST: CONTAINER_PATHS.socket } })).stdout;
 }
+
+/** A file inside a (kept) container, read through the engine as root. */
+export async function readKeptFile(docker: Dockerode, container: string, path: string): Promise<string> {
+  return (await new ContainerShell(docker, container, container).readFile(path)).toString();
+}
