@@ -1,9 +1,8 @@
-import { getContainerRuntimeClient } from 'testcontainers';
+import { errorMessage } from '../engine/errors.js';
 import { CONTAINER_PATHS } from '../environments/testcontainers/container-instance.js';
-import { ContainerShell } from '../environments/testcontainers/container-shell.js';
+import { ContainerShell, type Dockerode } from '../environments/testcontainers/container-shell.js';
+import { containerEngine } from '../environments/testcontainers/index.js';
 import { RUN_LABEL } from '../environments/testcontainers/labels.js';
-
-export type Dockerode = Awaited<ReturnType<typeof getContainerRuntimeClient>>['container']['dockerode'];
 
 /**
  * Whether the testcontainers lane can run: a container engine must answer. Without one the lane is skipped
@@ -12,11 +11,10 @@ export type Dockerode = Awaited<ReturnType<typeof getContainerRuntimeClient>>['c
  */
 export async function containerLane(): Promise<{ docker?: Dockerode; skip?: string }> {
   try {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15 s')), 15_000).unref());
-    const client = await Promise.race([getContainerRuntimeClient(), timeout]);
-    return { docker: client.container.dockerode };
+    return { docker: (await containerEngine()).container.dockerode };
   } catch (err) {
-    const reason = `no container engine reachable (${(err as Error).message}); run "eval \\"$(bash fixtures/podman/setup.sh)\\" && bash fixtures/images/build-all.sh" or start Docker`;
+    // The message says how to get an engine.
+    const reason = errorMessage(err);
     if (process.env.DRDRILL_REQUIRE_CONTAINERS === '1') throw new Error(`DRDRILL_REQUIRE_CONTAINERS=1 but ${reason}`);
     console.warn(`SKIPPED testcontainers lane: ${reason}`);
     return { skip: reason };

@@ -10,13 +10,12 @@ import { baseServerSettings, HARNESS_CONF, HARNESS_CONF_INCLUDE, renderConf, typ
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { waitUntilAccepting } from '../wait-ready.js';
 import { ContainerShell, engineMessage, type Dockerode } from './container-shell.js';
-import { imageHint } from './images.js';
+import { containerStartError } from './images.js';
 
 /** Paths inside every PostgreSQL container; the same on the official image and the locally built one. */
 export const CONTAINER_PATHS = {
   data: '/var/lib/postgresql/drdrill/data',
   wal: '/var/lib/postgresql/drdrill/wal',
-  root: '/drdrill',
   bin: '/drdrill/bin',
   private: '/drdrill/private',
   socket: '/drdrill/run',
@@ -62,6 +61,8 @@ export class ContainerInstance implements PgInstance {
   private _owner = { user: SUPERUSER, uid: 999, gid: 999 };
   private _node = '/drdrill/bin/node';
   private _running = false;
+  /** Set when drdrill itself stopped the container (a SIGKILL fault); otherwise it is up. */
+  private _containerDown = false;
   private _destroyed = false;
   private _exit?: Promise<{ code: number | null; signal: string | null }>;
   private _log?: WriteStream;
@@ -69,8 +70,6 @@ export class ContainerInstance implements PgInstance {
   constructor(readonly name: string, private readonly _deps: ContainerInstanceDeps) {
     this.logFile = join(_deps.hostDir, 'postgres.log');
   }
-
-  get containerId(): string { return this._shell.id; }
 
   async create(spec: InstanceSpec): Promise<void> {
     const { data, wal } = CONTAINER_PATHS;
@@ -90,14 +89,9 @@ export class ContainerInstance implements PgInstance {
         // Growing a tmpfs is a remount inside the container.
         .withAddedCapabilities('SYS_ADMIN');
     }
-    let started;
-    try {
-      started = await container.start();
-    } catch (err) {
-      const message = engineMessage(err);
-      if (/pull|manifest|not found|no such image|registry|resolve/i.test(message)) throw new DrillError('missing-prerequisite', `${this.name}: ${imageHint(this._deps.image)} (${message})`);
-      throw new DrillError('error', `${this.name}: container ${this._deps.containerName} (${this._deps.image}) did not start: ${message}`);
-    }
+    const started = await container.start().catch((err: unknown) => {
+      throw containerStartError(err, `${this.name}: container ${this._deps.containerName}`, this._deps.image);
+    });
     this._shell = new ContainerShell(this._deps.docker, started.getId(), `${this.name} (container ${this._deps.containerName})`);
     this._host = started.getHost();
     this._port = started.getMappedPort(PG_PORT);
@@ -187,7 +181,10 @@ export class ContainerInstance implements PgInstance {
     if (!this._running) return;
     const signal = { smart: 'TERM', fast: 'INT', immediate: 'QUIT' }[mode];
     await this._signalPostmaster(signal);
-    const timer = setTimeout(() => void this._shell.container.kill().catch(() => {}), 60_000);
+    const timer = setTimeout(() => {
+      this._containerDown = true;
+      void this._shell.container.kill().catch(() => {});
+    }, 60_000);
     await this._exit;
     clearTimeout(timer);
   }
@@ -203,6 +200,7 @@ export class ContainerInstance implements PgInstance {
     await this._shell.container.kill({ signal: 'SIGKILL' }).catch((err: unknown) => {
       throw new DrillError('error', `${this.name}: killing container ${this._deps.containerName} failed: ${engineMessage(err)}`);
     });
+    this._containerDown = true;
     await this._exit;
     return `container ${this._deps.containerName} killed (SIGKILL to every process in it, postmaster included)`;
   }
@@ -261,14 +259,8 @@ export class ContainerInstance implements PgInstance {
     await this._ensureContainer();
     const full = this._path(relPath);
     if (opts.position === undefined) return this._shell.putFile(full, data, { mode: 0o600, owner: this._owner });
-    const patch = `/tmp/drdrill-patch-${process.pid}-${Date.now()}`;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    await this._shell.putFile(patch, bytes, { mode: 0o644 });
-    try {
-      await this._shell.exec(['dd', `if=${patch}`, `of=${full}`, 'bs=1', `seek=${opts.position}`, `count=${bytes.length}`, 'conv=notrunc,fsync'], { user: SUPERUSER });
-    } finally {
-      await this._shell.exec(['rm', '-f', patch], { allowFailure: true });
-    }
+    await this._shell.exec(['dd', `of=${full}`, 'bs=1', `seek=${opts.position}`, `count=${bytes.length}`, 'conv=notrunc,fsync'], { user: SUPERUSER, stdin: bytes });
   }
 
   async removePath(relPath: string): Promise<void> {
@@ -318,7 +310,7 @@ export class ContainerInstance implements PgInstance {
    */
   async destroyData(): Promise<string> {
     if (this._destroyed) return `container ${this._deps.containerName} already removed`;
-    if ((await this._shell.state()) === 'running') {
+    if (!this._containerDown) {
       await this._root(`find ${this.dataDir} -mindepth 1 -delete`);
       return `data directory ${this.dataDir} emptied in container ${this._deps.containerName}`;
     }
@@ -335,18 +327,24 @@ export class ContainerInstance implements PgInstance {
   /** After a container kill the "machine" boots again (PostgreSQL not started); a destroyed one is gone. */
   private async _ensureContainer(): Promise<void> {
     if (this._destroyed) throw new DrillError('error', `${this.name}: its container was destroyed (cluster loss)`);
-    const state = await this._shell.state();
-    if (state === 'running') return;
-    if (state === 'gone') {
+    if (!this._containerDown) return;
+    if ((await this._shell.state()) === 'gone') {
       this._destroyed = true;
       throw new DrillError('error', `${this.name}: container ${this._deps.containerName} no longer exists`);
     }
     await this._shell.container.start();
+    this._containerDown = false;
     // Docker may publish a different host port after a restart.
     const info = await this._shell.container.inspect();
     const binding = info.NetworkSettings.Ports?.[`${PG_PORT}/tcp`]?.[0]?.HostPort;
     if (binding) this._port = Number(binding);
     await this._root(`mkdir -p ${CONTAINER_PATHS.socket} && chown ${SUPERUSER}:${SUPERUSER} ${CONTAINER_PATHS.socket}`);
+  }
+
+  /** A shell script run as the postgres user (for probes that would otherwise take one exec each). */
+  async shellAsPostgres(script: string) {
+    await this._ensureContainer();
+    return this._shell.exec(['/bin/sh', '-c', script], { user: SUPERUSER, env: this._env() });
   }
 
   private async _root(script: string) {

@@ -15,7 +15,7 @@ export interface ExecOptions {
   env?: Record<string, string>;
   workingDir?: string;
   /** Bytes fed to the command's stdin: staged in a file inside the container first. */
-  stdin?: Readable | string;
+  stdin?: Readable | Buffer | string;
   /** Stream stdout here instead of buffering it. */
   stdout?: Writable;
   allowFailure?: boolean;
@@ -48,7 +48,8 @@ export class ContainerShell {
     let staged: string | undefined;
     if (opts.stdin !== undefined) {
       staged = posix.join(STAGING_DIR, `drdrill-stdin-${randomBytes(6).toString('hex')}`);
-      await this.putFile(staged, typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : await collect(opts.stdin), { mode: 0o644 });
+      const { stdin } = opts;
+      await this.putFile(staged, typeof stdin === 'string' || Buffer.isBuffer(stdin) ? stdin : await collect(stdin), { mode: 0o644 });
       command = ['/bin/sh', '-c', `"$0" "$@" < ${shellQuote(staged)}`, ...cmd];
     }
     const shown = cmd.map(shellQuote).join(' ');
@@ -156,7 +157,7 @@ export class ContainerShell {
 
   async readFile(path: string): Promise<Buffer> {
     const r = await this.exec(['cat', path], { binary: true, allowFailure: true });
-    if (r.code !== 0) throw Object.assign(new DrillError('error', `${this._label}: cannot read ${path}: ${r.stderr.trim()}`), { code: 'ENOENT' });
+    if (r.code !== 0) throw new DrillError('error', `${this._label}: cannot read ${path}: ${r.stderr.trim()}`);
     return r.bytes;
   }
 

@@ -66,6 +66,13 @@ export async function ensureImage(docker: Dockerode, image: string, what: string
   }
 }
 
+/** A container that did not start; a missing image is said in terms of what to do about it. */
+export function containerStartError(err: unknown, what: string, image: string): DrillError {
+  const message = engineMessage(err);
+  if (/pull|manifest|not found|no such image|registry|resolve/i.test(message)) return new DrillError('missing-prerequisite', `${what}: ${imageHint(image)} (${message})`);
+  return new DrillError('error', `${what} (${image}) did not start: ${message}`);
+}
+
 /** A pull failure, said in terms of what to do about it. */
 export function imageHint(image: string): string {
   return `image ${image} is not available and could not be pulled; with no registry, build local images with ` +

@@ -9,9 +9,9 @@ import { packageRoot } from '../../util/paths.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
 import { engineMessage, type Dockerode } from './container-shell.js';
-import { ContainerInstance } from './container-instance.js';
+import { ContainerInstance, type ContainerInstanceDeps } from './container-instance.js';
 import { ensureImage, resolveImages, type ResolvedImages } from './images.js';
-import { collectGarbage, drillLabels } from './labels.js';
+import { collectGarbage, drillLabels, INSTANCE_LABEL } from './labels.js';
 import { checkReachableFromContainers, startObjectStore } from './object-store.js';
 
 const WAL_TOOL_FILE = 'wal-tool.cjs';
@@ -61,6 +61,8 @@ class TestcontainersEnvironment implements StartedEnvironment {
     private readonly _password: string,
     readonly objectStore: ObjectStoreConnection,
     private readonly _creating: Creations,
+    /** What every PostgreSQL container gets: read once, copied into each. */
+    private readonly _instanceFiles: Pick<ContainerInstanceDeps, 'walTool' | 'objectStoreCa'>,
   ) {}
 
   get workDir(): string { return this._opts.workDir; }
@@ -97,23 +99,27 @@ class TestcontainersEnvironment implements StartedEnvironment {
     const password = randomBytes(16).toString('hex');
     registerSecret(password);
     opts.logger.debug(`testcontainers: postgres image ${images.postgres.name} (${images.postgres.source}), object store ${images.objectStore.name} (${images.objectStore.source})`);
-    return new TestcontainersEnvironment(opts, engine, docker, network, images, password, objectStore, creating);
+    const instanceFiles = {
+      walTool: {
+        script: await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE)),
+        config: JSON.stringify({ ...objectStore, endpoint: objectStore.endpointForInstances, ...(objectStore.caCertFileForInstances ? { caCertFile: objectStore.caCertFileForInstances } : {}) }, null, 2),
+      },
+      ...(objectStore.caCertFile && objectStore.caCertFileForInstances ? { objectStoreCa: { path: objectStore.caCertFileForInstances, pem: await readFile(objectStore.caCertFile, 'utf8') } } : {}),
+    };
+    return new TestcontainersEnvironment(opts, engine, docker, network, images, password, objectStore, creating, instanceFiles);
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
     if (this._instances.some((i) => i.name === spec.name)) throw new DrillError('error', `instance ${spec.name} already exists`);
-    const store = this.objectStore;
-    const config = { ...store, endpoint: store.endpointForInstances, ...(store.caCertFileForInstances ? { caCertFile: store.caCertFileForInstances } : {}) };
     const instance = new ContainerInstance(spec.name, {
       docker: this._docker,
       image: this._images.postgres.name,
       network: this._network,
-      labels: { ...drillLabels(this._opts.runId, this._opts.drillName), 'org.drdrill.instance': spec.name },
+      labels: { ...drillLabels(this._opts.runId, this._opts.drillName), [INSTANCE_LABEL]: spec.name },
       containerName: `drdrill-${this._opts.runId}-${spec.name}`,
       password: this._password,
       hostDir: join(this.workDir, 'instances', spec.name),
-      walTool: { script: await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE)), config: JSON.stringify(config, null, 2) },
-      ...(store.caCertFile && store.caCertFileForInstances ? { objectStoreCa: { path: store.caCertFileForInstances, pem: await readFile(store.caCertFile, 'utf8') } } : {}),
+      ...this._instanceFiles,
       hostNode: process.execPath,
       logger: this._opts.logger.child(spec.name),
     });
@@ -132,10 +138,11 @@ class TestcontainersEnvironment implements StartedEnvironment {
     };
     const probe = this._instances.find((i) => i.name === 'primary') ?? this._instances[0];
     if (!probe) return out;
-    for (const tool of ['postgres', 'pg_basebackup', 'pg_dump', 'pg_verifybackup', 'pg_amcheck', 'pg_checksums'] as const) {
-      const r = await probe.runTool(tool as never, { args: ['--version'], allowFailure: true }).catch(() => undefined);
-      out[tool] = r && r.code === 0 ? r.stdout.trim() : 'not found';
-    }
+    const tools = ['postgres', 'pg_basebackup', 'pg_dump', 'pg_verifybackup', 'pg_amcheck', 'pg_checksums'];
+    // One exec for all of them: a line per tool, empty when it is missing.
+    const r = await probe.shellAsPostgres(`for t in ${tools.join(' ')}; do "$t" --version 2>/dev/null || echo; done`).catch(() => undefined);
+    const lines = r?.stdout.split('\n') ?? [];
+    tools.forEach((tool, i) => (out[tool] = lines[i]?.trim() || 'not found'));
     return out;
   }
 

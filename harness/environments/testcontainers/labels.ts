@@ -6,6 +6,7 @@ import { engineMessage } from './container-shell.js';
 export const RUN_LABEL = 'org.drdrill.run';
 export const DRILL_LABEL = 'org.drdrill.drill';
 export const OWNER_LABEL = 'org.drdrill.owner';
+export const INSTANCE_LABEL = 'org.drdrill.instance';
 
 export function drillLabels(runId: string, drillName: string): Record<string, string> {
   return { [RUN_LABEL]: runId, [DRILL_LABEL]: drillName, [OWNER_LABEL]: `${hostname()}:${process.pid}` };

@@ -9,8 +9,7 @@ import { registerSecret } from '../../util/logger.js';
 import { resolveObjectStoreSpec } from '../object-store-spec.js';
 import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentStartOptions, ObjectStoreConnection } from '../types.js';
-import { engineMessage } from './container-shell.js';
-import { imageHint } from './images.js';
+import { containerStartError } from './images.js';
 
 export const OBJECT_STORE_ALIAS = 'objectstore';
 const MINIO_CERTS_DIR = '/root/.minio/certs';
@@ -35,40 +34,34 @@ export async function startObjectStore(
   ctx: { image: string; network: string; labels: Record<string, string> },
 ): Promise<ObjectStoreConnection> {
   const spec = opts.spec.objectStore;
-  if (spec.kind === 's3') {
-    checkReachableFromContainers(spec);
-    return resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
-  }
+  // An external endpoint was checked with checkReachableFromContainers before any work.
+  if (spec.kind === 's3') return resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
   const user = `drdrill${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
   registerSecret(secret);
   // MinIO serves HTTPS when it finds a key pair in its certs directory; the certificate names the alias.
   const tls = spec.tls ? await makeSelfSignedCert(join(opts.workDir, 'tls'), [OBJECT_STORE_ALIAS]) : undefined;
-  let started;
-  try {
-    let container = new MinioContainer(ctx.image);
-    if (tls) {
-      container = container
-        .withCopyContentToContainer([
-          { content: await readFile(tls.cert, 'utf8'), target: `${MINIO_CERTS_DIR}/public.crt` },
-          { content: await readFile(tls.key, 'utf8'), target: `${MINIO_CERTS_DIR}/private.key` },
-        ])
-        .withWaitStrategy(Wait.forHttp('/minio/health/live', 9000).usingTls().allowInsecure());
-    }
-    started = await container
-      .withUsername(user)
-      .withPassword(secret)
-      .withNetworkMode(ctx.network)
-      .withNetworkAliases(OBJECT_STORE_ALIAS)
-      .withLabels(ctx.labels)
-      .withName(`drdrill-${opts.runId}-objectstore`)
-      .withStartupTimeout(60_000)
-      .start();
-  } catch (err) {
-    const message = engineMessage(err);
-    if (/pull|manifest|not found|no such image|registry|resolve/i.test(message)) throw new DrillError('missing-prerequisite', `object store: ${imageHint(ctx.image)} (${message})`);
-    throw new DrillError('error', `object store container (${ctx.image}) did not start: ${message}`);
+  let container = new MinioContainer(ctx.image);
+  if (tls) {
+    container = container
+      .withCopyContentToContainer([
+        { content: await readFile(tls.cert, 'utf8'), target: `${MINIO_CERTS_DIR}/public.crt` },
+        { content: await readFile(tls.key, 'utf8'), target: `${MINIO_CERTS_DIR}/private.key` },
+      ])
+      .withWaitStrategy(Wait.forHttp('/minio/health/live', 9000).usingTls().allowInsecure());
   }
+  const started = await container
+    .withUsername(user)
+    .withPassword(secret)
+    .withNetworkMode(ctx.network)
+    .withNetworkAliases(OBJECT_STORE_ALIAS)
+    .withLabels(ctx.labels)
+    .withName(`drdrill-${opts.runId}-objectstore`)
+    .withStartupTimeout(60_000)
+    .start()
+    .catch((err: unknown) => {
+      throw containerStartError(err, 'object store container', ctx.image);
+    });
   const scheme = tls ? 'https' : 'http';
   return {
     kind: 'embedded',
