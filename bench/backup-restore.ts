@@ -1,6 +1,12 @@
 import { drill, round } from './drill.js';
 
-const scenario = (name: string, scale: number, prefetch: number, rate: string | number, before: string) => `apiVersion: drdrill/v1
+const scenario = (
+  name: string,
+  scale: number,
+  prefetch: number,
+  rate: string | number,
+  before: string,
+) => `apiVersion: drdrill/v1
 kind: Drill
 metadata: { name: ${name} }
 deadline: 15m
@@ -13,7 +19,9 @@ recovery: { procedure: pitr, prefetch: ${prefetch} }
 verify: [ { rowCounts: baseline }, { ledger: until-target } ]
 `;
 
-interface RecoveryFacts { seconds: { fetch: number; replay: number; promote: number } }
+interface RecoveryFacts {
+  seconds: { fetch: number; replay: number; promote: number };
+}
 
 /** Accidental-delete RTO at three scales, restore throughput, and WAL replay with and without prefetch. */
 export async function backupRestoreBench(): Promise<Record<string, unknown>> {
@@ -34,9 +42,16 @@ export async function backupRestoreBench(): Promise<Record<string, unknown>> {
   }
   const replay: Record<string, unknown> = {};
   for (const prefetch of [0, 8]) {
-    const j = drill(`bench-prefetch-${prefetch}`, scenario(`bench-prefetch-${prefetch}`, 1000, prefetch, '"max"', '20s'));
+    const j = drill(
+      `bench-prefetch-${prefetch}`,
+      scenario(`bench-prefetch-${prefetch}`, 1000, prefetch, '"max"', '20s'),
+    );
     const rec = j.measurements.recovery as RecoveryFacts | undefined;
-    replay[`prefetch${prefetch}`] = { verdict: j.verdict, replaySeconds: rec?.seconds.replay ?? null, ledgerWrites: j.measurements.ledger?.acked ?? null };
+    replay[`prefetch${prefetch}`] = {
+      verdict: j.verdict,
+      replaySeconds: rec?.seconds.replay ?? null,
+      ledgerWrites: j.measurements.ledger?.acked ?? null,
+    };
   }
   return { accidentalDeleteByScale: byScale, walReplay: replay };
 }

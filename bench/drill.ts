@@ -12,10 +12,23 @@ export function drill(name: string, yaml: string, extraArgs: string[] = []): Jou
   try {
     writeFileSync(join(dir, `${name}.yaml`), yaml);
     try {
-      execFileSync(process.execPath, [join(packageRoot(), 'bin', 'drdrill.js'), 'run', join(dir, `${name}.yaml`), '--out', join(dir, 'out'), '--reporter', 'json', ...extraArgs], {
-        env: { ...process.env, CI: 'true', DRDRILL_WORK_DIR: dir },
-        stdio: 'ignore',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          join(packageRoot(), 'bin', 'drdrill.js'),
+          'run',
+          join(dir, `${name}.yaml`),
+          '--out',
+          join(dir, 'out'),
+          '--reporter',
+          'json',
+          ...extraArgs,
+        ],
+        {
+          env: { ...process.env, CI: 'true', DRDRILL_WORK_DIR: dir },
+          stdio: 'ignore',
+        },
+      );
     } catch {
       // The journal says why.
     }

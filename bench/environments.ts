@@ -21,7 +21,10 @@ verify: [ { rowCounts: baseline }, { ledger: until-target } ]
  * accepting connections) and the accidental-delete drill's RTO; ratio = testcontainers / native.
  */
 export async function environmentsBench(): Promise<Record<string, unknown>> {
-  const out: Record<string, { provisionSeconds: number[]; rtoServiceSeconds: number[]; verdicts: string[] } | { skipped: string }> = {};
+  const out: Record<
+    string,
+    { provisionSeconds: number[]; rtoServiceSeconds: number[]; verdicts: string[] } | { skipped: string }
+  > = {};
   for (const kind of KINDS) {
     const provisionSeconds: number[] = [];
     try {
@@ -40,7 +43,9 @@ export async function environmentsBench(): Promise<Record<string, unknown>> {
       out[kind] = { skipped: (err as Error).message };
       continue;
     }
-    const runs = [1, 2, 3].map((i) => drill(`bench-env-${kind}-${i}`, accidentalDelete(`bench-env-${kind}-${i}`), ['--env', kind]));
+    const runs = [1, 2, 3].map((i) =>
+      drill(`bench-env-${kind}-${i}`, accidentalDelete(`bench-env-${kind}-${i}`), ['--env', kind]),
+    );
     out[kind] = {
       provisionSeconds: provisionSeconds.map(round),
       rtoServiceSeconds: runs.map((j) => j.measurements.rto?.serviceSeconds ?? Number.NaN),
@@ -50,7 +55,10 @@ export async function environmentsBench(): Promise<Record<string, unknown>> {
   const n = out.native;
   const t = out.testcontainers;
   if (!n || 'skipped' in n || !t || 'skipped' in t) return out;
-  const summary = (x: typeof n) => ({ provisionMedian: round(median(x.provisionSeconds)), rtoMedian: round(median(x.rtoServiceSeconds)) });
+  const summary = (x: typeof n) => ({
+    provisionMedian: round(median(x.provisionSeconds)),
+    rtoMedian: round(median(x.rtoServiceSeconds)),
+  });
   return {
     ...out,
     median: { native: summary(n), testcontainers: summary(t) },

@@ -7,7 +7,6 @@ import { sleep } from '../harness/util/retry.js';
 import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
 import { median, round } from './drill.js';
 
-
 /** Provision time (PostgreSQL + S3 ready) and ledger throughput vs pgbench single-row inserts. */
 export async function foundationBench(): Promise<Record<string, unknown>> {
   const provision: number[] = [];
@@ -27,7 +26,11 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
     const conn = primary.connection('postgres');
     await LedgerWriter.createTable(conn);
     const seconds = 10;
-    const ledger = new LedgerWriter({ rate: 'max', ackFile: join(env.workDir, 'bench-acks.csv'), logger: silentLogger });
+    const ledger = new LedgerWriter({
+      rate: 'max',
+      ackFile: join(env.workDir, 'bench-acks.csv'),
+      logger: silentLogger,
+    });
     ledger.start(conn);
     await sleep(seconds * 1000);
     await ledger.stop();
@@ -35,18 +38,43 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
 
     const c = new pg.Client(conn);
     await c.connect();
-    await c.query('CREATE TABLE pgbench_single (seq bigint PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())');
+    await c.query(
+      'CREATE TABLE pgbench_single (seq bigint PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())',
+    );
     await c.end();
-    await primary.writeFile('bench-insert.sql', "INSERT INTO pgbench_single (seq) VALUES (nextval('pgbench_single_seq'));\n");
+    await primary.writeFile(
+      'bench-insert.sql',
+      "INSERT INTO pgbench_single (seq) VALUES (nextval('pgbench_single_seq'));\n",
+    );
     const c2 = new pg.Client(conn);
     await c2.connect();
     await c2.query('CREATE SEQUENCE pgbench_single_seq');
     await c2.end();
-    const r = await primary.runTool('pgbench', { args: ['-n', '-c', '1', '-T', String(seconds), '-f', `${primary.dataDir}/bench-insert.sql`, '-h', conn.host, '-p', String(conn.port), 'postgres'] });
+    const r = await primary.runTool('pgbench', {
+      args: [
+        '-n',
+        '-c',
+        '1',
+        '-T',
+        String(seconds),
+        '-f',
+        `${primary.dataDir}/bench-insert.sql`,
+        '-h',
+        conn.host,
+        '-p',
+        String(conn.port),
+        'postgres',
+      ],
+    });
     const pgbenchTps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
     return {
       provisionSeconds: { median: round(median(provision)), runs: provision.map(round), target: '<= 3' },
-      ledger: { writesPerSecond: round(ledgerTps), pgbenchSingleInsertTps: round(pgbenchTps), ratio: round(ledgerTps / pgbenchTps), target: '>= 0.5' },
+      ledger: {
+        writesPerSecond: round(ledgerTps),
+        pgbenchSingleInsertTps: round(pgbenchTps),
+        ratio: round(ledgerTps / pgbenchTps),
+        target: '>= 0.5',
+      },
     };
   } finally {
     await close();
@@ -54,5 +82,8 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
 }
 
 export async function writeResults(file: string, results: Record<string, unknown>): Promise<void> {
-  await writeFile(file, JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, ...results }, null, 2) + '\n');
+  await writeFile(
+    file,
+    JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, ...results }, null, 2) + '\n',
+  );
 }

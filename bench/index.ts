@@ -20,6 +20,11 @@ for (const [name, run] of parts.filter(([name]) => !only.length || only.includes
 await mkdir('bench-results', { recursive: true });
 const file = join('bench-results', 'results.json');
 // A partial run keeps the other parts' last results.
-const previous = only.length ? await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({})) : {};
+const previous = only.length
+  ? await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as Record<string, unknown>,
+      () => ({}),
+    )
+  : {};
 await writeResults(file, { ...previous, ...results });
 process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${file}\n`);

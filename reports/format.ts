@@ -83,7 +83,9 @@ export function verdictWord(verdict: Verdict): string {
   return VERDICT_WORDS[verdict];
 }
 
-export function statusSymbol(status: Verdict | PhaseStatus | CheckStatus | 'met' | 'missed' | 'not-measured' | 'not-tested' | 'not-met'): string {
+export function statusSymbol(
+  status: Verdict | PhaseStatus | CheckStatus | 'met' | 'missed' | 'not-measured' | 'not-tested' | 'not-met',
+): string {
   switch (status) {
     case 'passed':
     case 'met':

@@ -19,7 +19,12 @@ describe('reporter registry', () => {
     const journal = loadFixture('passed');
     const dir = join(out, 'all');
     const written = await renderDrillReports(journal, dir, ['html', 'md', 'junit', 'json']);
-    expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['journal.json', 'junit.xml', 'report.html', 'report.md']);
+    expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
+      'journal.json',
+      'junit.xml',
+      'report.html',
+      'report.md',
+    ]);
     expect(JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8'))).toEqual(journal);
 
     writeFileSync(join(dir, 'journal.json'), '{"engine":"copy"}');
@@ -30,11 +35,26 @@ describe('reporter registry', () => {
   test('suite files: index.html, index.md, junit.xml and index.json', async () => {
     const journals = [loadFixture('passed'), loadFixture('failed')];
     const written = await renderSuiteReports(journals, join(out, 'suite'), ['html', 'md', 'junit', 'json']);
-    expect(written.map((f) => f.split('/').at(-1)).sort()).toEqual(['index.html', 'index.json', 'index.md', 'junit.xml']);
-    const index = JSON.parse(readFileSync(join(out, 'suite', 'index.json'), 'utf8')) as { drills: { drill: string; verdict: string; journal: string }[] };
+    expect(written.map((f) => f.split('/').at(-1)).sort()).toEqual([
+      'index.html',
+      'index.json',
+      'index.md',
+      'junit.xml',
+    ]);
+    const index = JSON.parse(readFileSync(join(out, 'suite', 'index.json'), 'utf8')) as {
+      drills: { drill: string; verdict: string; journal: string }[];
+    };
     expect(index.drills).toEqual([
-      expect.objectContaining({ drill: 'accidental-delete', verdict: 'passed', journal: 'accidental-delete/journal.json' }),
-      expect.objectContaining({ drill: 'replica-failover', verdict: 'failed', journal: 'replica-failover/journal.json' }),
+      expect.objectContaining({
+        drill: 'accidental-delete',
+        verdict: 'passed',
+        journal: 'accidental-delete/journal.json',
+      }),
+      expect.objectContaining({
+        drill: 'replica-failover',
+        verdict: 'failed',
+        journal: 'replica-failover/journal.json',
+      }),
     ]);
   });
 
@@ -46,8 +66,11 @@ describe('reporter registry', () => {
 
   test('a custom reporter module is loaded by path', async () => {
     const module = join(out, 'custom-reporter.mjs');
-    writeFileSync(module, `import { writeFile, mkdir } from 'node:fs/promises';
-export default { async renderDrill(journal, dir) { await mkdir(dir, { recursive: true }); const f = dir + '/custom.txt'; await writeFile(f, journal.verdict); return [f]; } };`);
+    writeFileSync(
+      module,
+      `import { writeFile, mkdir } from 'node:fs/promises';
+export default { async renderDrill(journal, dir) { await mkdir(dir, { recursive: true }); const f = dir + '/custom.txt'; await writeFile(f, journal.verdict); return [f]; } };`,
+    );
     const dir = join(out, 'custom');
     expect(await renderDrillReports(loadFixture('failed'), dir, [module])).toEqual([join(dir, 'custom.txt')]);
     expect(readFileSync(join(dir, 'custom.txt'), 'utf8')).toBe('failed');

@@ -22,25 +22,38 @@ export const DEFAULT_REPORTERS: ReporterName[] = ['html', 'json'];
 
 /** Splits "html, md,junit" and rejects unknown built-in names before any drill starts. */
 export function parseReporterList(list: string): string[] {
-  const names = list.split(',').map((r) => r.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!isBuiltIn(name) && !looksLikeModule(name))
-      throw new DrillError('invalid-config', `--reporter: unknown reporter "${name}"; expected ${REPORTER_NAMES.join(', ')} or a path to a reporter module`);
+      throw new DrillError(
+        'invalid-config',
+        `--reporter: unknown reporter "${name}"; expected ${REPORTER_NAMES.join(', ')} or a path to a reporter module`,
+      );
   }
   return names;
 }
 
 export async function renderDrillReports(journal: Journal, drillDir: string, reporters: string[]): Promise<string[]> {
   const written: string[] = [];
-  for (const reporter of await resolveReporters(reporters)) if (reporter.renderDrill) written.push(...(await reporter.renderDrill(journal, drillDir)));
+  for (const reporter of await resolveReporters(reporters))
+    if (reporter.renderDrill) written.push(...(await reporter.renderDrill(journal, drillDir)));
   return written;
 }
 
 /** Suite-level files in outDir; each journal's reports are expected in outDir/<drill>/ unless entries say otherwise. */
-export async function renderSuiteReports(journals: Journal[], outDir: string, reporters: string[], opts: { entries?: SuiteEntry[]; links?: SuiteLinks } = {}): Promise<string[]> {
+export async function renderSuiteReports(
+  journals: Journal[],
+  outDir: string,
+  reporters: string[],
+  opts: { entries?: SuiteEntry[]; links?: SuiteLinks } = {},
+): Promise<string[]> {
   const entries = opts.entries ?? journals.map((journal) => ({ journal, dir: journal.drill }));
   const written: string[] = [];
-  for (const reporter of await resolveReporters(reporters)) if (reporter.renderSuite) written.push(...(await reporter.renderSuite(entries, outDir, opts.links ?? {})));
+  for (const reporter of await resolveReporters(reporters))
+    if (reporter.renderSuite) written.push(...(await reporter.renderSuite(entries, outDir, opts.links ?? {})));
   return written;
 }
 
@@ -59,7 +72,11 @@ function looksLikeModule(name: string): boolean {
 }
 
 async function loadReporterModule(name: string): Promise<Reporter> {
-  if (!looksLikeModule(name)) throw new DrillError('invalid-config', `unknown reporter "${name}"; expected ${REPORTER_NAMES.join(', ')} or a path to a reporter module`);
+  if (!looksLikeModule(name))
+    throw new DrillError(
+      'invalid-config',
+      `unknown reporter "${name}"; expected ${REPORTER_NAMES.join(', ')} or a path to a reporter module`,
+    );
   let mod: { default?: Reporter };
   try {
     mod = (await import(pathToFileURL(resolve(name)).href)) as { default?: Reporter };
@@ -67,6 +84,9 @@ async function loadReporterModule(name: string): Promise<Reporter> {
     throw new DrillError('invalid-config', `reporter module ${name} could not be loaded: ${errorMessage(err)}`);
   }
   if (!mod.default || (typeof mod.default.renderDrill !== 'function' && typeof mod.default.renderSuite !== 'function'))
-    throw new DrillError('invalid-config', `reporter module ${name} must export default { renderDrill?, renderSuite? }`);
+    throw new DrillError(
+      'invalid-config',
+      `reporter module ${name} must export default { renderDrill?, renderSuite? }`,
+    );
   return mod.default;
 }

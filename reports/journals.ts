@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { DrillError, errorMessage } from '../harness/engine/errors.js';
 import { JOURNAL_SCHEMA_VERSION, type Journal } from '../harness/engine/journal.js';
 
-const REQUIRED = ['schemaVersion', 'drill', 'verdict', 'startedAt', 'phases', 'measurements', 'objectives', 'checks'] as const;
+const REQUIRED = [
+  'schemaVersion',
+  'drill',
+  'verdict',
+  'startedAt',
+  'phases',
+  'measurements',
+  'objectives',
+  'checks',
+] as const;
 
 /** Parses a journal, with a message naming the file and the first thing wrong. */
 export function parseJournal(text: string, source: string): Journal {
@@ -17,7 +26,10 @@ export function parseJournal(text: string, source: string): Journal {
   const missing = REQUIRED.find((k) => typeof record !== 'object' || record === null || !(k in record));
   if (missing) throw new DrillError('invalid-config', `${source}: not a drdrill journal (no "${missing}")`);
   if (typeof record.schemaVersion !== 'number' || record.schemaVersion > JOURNAL_SCHEMA_VERSION)
-    throw new DrillError('invalid-config', `${source}: journal schemaVersion ${String(record.schemaVersion)} is newer than this drdrill reads (${JOURNAL_SCHEMA_VERSION}); upgrade drdrill`);
+    throw new DrillError(
+      'invalid-config',
+      `${source}: journal schemaVersion ${String(record.schemaVersion)} is newer than this drdrill reads (${JOURNAL_SCHEMA_VERSION}); upgrade drdrill`,
+    );
   return value as Journal;
 }
 
@@ -26,7 +38,10 @@ export async function readJournalFile(file: string): Promise<Journal> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new DrillError('invalid-config', `${file}: cannot read journal (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+    throw new DrillError(
+      'invalid-config',
+      `${file}: cannot read journal (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+    );
   }
   return parseJournal(text, file);
 }

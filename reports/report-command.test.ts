@@ -13,9 +13,18 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function report(args: string[]): Promise<string> {
   let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
   try {
-    await yargs(['report', ...args]).command(reportCommand as never).strict().fail((msg, err) => { throw err ?? new DrillError('invalid-config', msg); }).parseAsync();
+    await yargs(['report', ...args])
+      .command(reportCommand as never)
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new DrillError('invalid-config', msg);
+      })
+      .parseAsync();
     return stdout;
   } finally {
     spy.mockRestore();
@@ -32,17 +41,44 @@ describe('drdrill report', () => {
     older.measurements.rto!.serviceSeconds = 20;
     writeFileSync(join(history, 'journal.json'), JSON.stringify(older));
 
-    const stdout = await report([fixturePath('passed'), fixturePath('failed'), '--reporter', 'html,md,junit,json', '--out', out,
-      '--drp', join(packageRoot(), 'reports', 'fixtures', 'drp-plan.yaml'), '--trends', join(root, 'history'), '--as-of', '2025-11-01']);
-    for (const f of ['index.html', 'index.md', 'junit.xml', 'index.json', 'compliance.html', 'compliance.md', 'trends.html', 'trends.md',
-      'accidental-delete/report.html', 'accidental-delete/report.md', 'accidental-delete/junit.xml', 'accidental-delete/journal.json', 'replica-failover/report.html']) {
+    const stdout = await report([
+      fixturePath('passed'),
+      fixturePath('failed'),
+      '--reporter',
+      'html,md,junit,json',
+      '--out',
+      out,
+      '--drp',
+      join(packageRoot(), 'reports', 'fixtures', 'drp-plan.yaml'),
+      '--trends',
+      join(root, 'history'),
+      '--as-of',
+      '2025-11-01',
+    ]);
+    for (const f of [
+      'index.html',
+      'index.md',
+      'junit.xml',
+      'index.json',
+      'compliance.html',
+      'compliance.md',
+      'trends.html',
+      'trends.md',
+      'accidental-delete/report.html',
+      'accidental-delete/report.md',
+      'accidental-delete/junit.xml',
+      'accidental-delete/journal.json',
+      'replica-failover/report.html',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
       expect(stdout).toContain(`report: ${join(out, f)}\n`);
     }
     const index = readFileSync(join(out, 'index.html'), 'utf8');
     expect(index).toContain('<a href="compliance.html">Disaster-recovery-plan compliance</a>');
     expect(index).toContain('<a href="trends.html">');
-    expect(readFileSync(join(out, 'trends.html'), 'utf8')).toContain('RTO of accidental-delete grew 106 % since 2025-Q2 (2025-Q2: 20 s → 2025-Q4: 41.2 s)');
+    expect(readFileSync(join(out, 'trends.html'), 'utf8')).toContain(
+      'RTO of accidental-delete grew 106 % since 2025-Q2 (2025-Q2: 20 s → 2025-Q4: 41.2 s)',
+    );
     expect(readFileSync(join(out, 'compliance.md'), 'utf8')).toContain('✔ MET');
   });
 
@@ -56,7 +92,9 @@ describe('drdrill report', () => {
     const out = join(root, 'from-dir');
     await report([results, '--out', out, '--reporter', 'md']);
     expect(readFileSync(join(out, 'index.md'), 'utf8')).toContain('1 error, 1 interrupted');
-    await expect(report([join(root, 'absent.json')])).rejects.toThrow(`${join(root, 'absent.json')}: no such journal file or directory`);
+    await expect(report([join(root, 'absent.json')])).rejects.toThrow(
+      `${join(root, 'absent.json')}: no such journal file or directory`,
+    );
     await expect(report([fixturePath('passed'), '--reporter', 'pdf'])).rejects.toThrow('unknown reporter "pdf"');
   });
 });

@@ -37,7 +37,8 @@ export function faultEvent(journal: Journal): JournalEvent | undefined {
 
 function faultSentence(journal: Journal): string {
   const spec = journal.scenario.parsed.fault;
-  if (!spec) return `No fault was injected: this drill checks that the environment, the backups and the checks work (${formatDate(journal.startedAt)}).`;
+  if (!spec)
+    return `No fault was injected: this drill checks that the environment, the backups and the checks work (${formatDate(journal.startedAt)}).`;
   const event = faultEvent(journal);
   const when = event ? ` at ${formatClock(event.time)} UTC on ${formatDate(event.time)}` : '';
   if (!event) {
@@ -57,7 +58,9 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
       const table = tables[0] ?? /\b(?:FROM|TABLE)\s+([\w.]+)/i.exec(sql)?.[1] ?? 'a';
       if (/^DROP/i.test(sql)) return `The ${table} table was dropped (\`${sql}\`)`;
       if (/^TRUNCATE/i.test(sql)) return `The ${table} table was emptied (\`${sql}\`)`;
-      return /\bWHERE\b/i.test(sql) ? `Rows of the ${table} table were deleted (\`${sql}\`)` : `Every row of the ${table} table was deleted (\`${sql}\`)`;
+      return /\bWHERE\b/i.test(sql)
+        ? `Rows of the ${table} table were deleted (\`${sql}\`)`
+        : `Every row of the ${table} table was deleted (\`${sql}\`)`;
     }
     case 'corruption':
       return `Data pages of the ${spec.table} table were corrupted on disk (${spec.bytes} bytes overwritten in its ${spec.target})`;
@@ -75,12 +78,16 @@ function recoverySentence(journal: Journal): string | undefined {
   const procedure = procedureWords(journal.scenario.parsed.recovery.procedure);
   const rto = journal.measurements.rto;
   if (rto?.serviceSeconds !== undefined) {
-    const verified = rto.verifiedSeconds !== undefined ? `, and the data was verified correct after ${formatSeconds(rto.verifiedSeconds)}` : '';
+    const verified =
+      rto.verifiedSeconds !== undefined
+        ? `, and the data was verified correct after ${formatSeconds(rto.verifiedSeconds)}`
+        : '';
     return `It was restored in ${formatSeconds(rto.serviceSeconds)} by ${procedure}: the first write was accepted again ${formatSeconds(rto.serviceSeconds)} after the fault${verified}.`;
   }
   const recover = journal.phases.find((p) => p.name === 'recover');
   if (!recover || recover.status === 'skipped') return `The recovery (${procedure}) never started.`;
-  if (recover.status !== 'passed') return `The recovery (${procedure}) did not finish: ${recover.status}${recover.error ? ` — ${recover.error}` : ''}.`;
+  if (recover.status !== 'passed')
+    return `The recovery (${procedure}) did not finish: ${recover.status}${recover.error ? ` — ${recover.error}` : ''}.`;
   return `The recovery (${procedure}) finished, but service was not confirmed back, so recovery time was not measured.`;
 }
 
@@ -90,7 +97,10 @@ function dataLossSentence(journal: Journal): string | undefined {
     return journal.scenario.parsed.fault ? 'Data loss was not measured.' : undefined;
   }
   if (rpo.lostBeforeTarget !== undefined) {
-    const before = rpo.lostBeforeTarget === 0 ? 'No acknowledged write from before the recovery point was lost' : `${formatCount(rpo.lostBeforeTarget)} acknowledged writes from before the recovery point were lost`;
+    const before =
+      rpo.lostBeforeTarget === 0
+        ? 'No acknowledged write from before the recovery point was lost'
+        : `${formatCount(rpo.lostBeforeTarget)} acknowledged writes from before the recovery point were lost`;
     const discarded = rpo.discardedAfterTarget
       ? `; ${formatCount(rpo.discardedAfterTarget)} writes acknowledged after it were discarded by the point-in-time restore, as intended`
       : '';

@@ -18,7 +18,10 @@ export function renderTemplate(name: string, view: unknown): string {
   const key = `${kind}:${name}`;
   let template = compiled.get(key);
   if (!template) {
-    template = handlebars(kind).compile(readFileSync(join(TEMPLATE_DIR, name), 'utf8'), { noEscape: kind === 'text', strict: false });
+    template = handlebars(kind).compile(readFileSync(join(TEMPLATE_DIR, name), 'utf8'), {
+      noEscape: kind === 'text',
+      strict: false,
+    });
     compiled.set(key, template);
   }
   return template(view);
@@ -30,10 +33,17 @@ function handlebars(kind: TemplateKind): typeof Handlebars {
   hb = Handlebars.create();
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
-  hb.registerHelper('raw', (svg: string) => new hb!.SafeString(svg));
+  hb.registerHelper('raw', (svg: string) => new hb.SafeString(svg));
   // Markdown table cells: a pipe or a newline would break the row.
-  hb.registerHelper('cell', (value: unknown) => String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>'));
-  hb.registerHelper('code', (value: unknown) => '`' + String(value ?? '').replace(/`/g, 'ˋ') + '`');
+  hb.registerHelper('cell', (value: string | number | boolean | null | undefined) =>
+    String(value ?? '')
+      .replace(/\|/g, '\\|')
+      .replace(/\r?\n/g, '<br>'),
+  );
+  hb.registerHelper(
+    'code',
+    (value: string | number | boolean | null | undefined) => '`' + String(value ?? '').replace(/`/g, 'ˋ') + '`',
+  );
   for (const file of readdirSync(join(TEMPLATE_DIR, 'partials'))) {
     const [partial] = file.split('.');
     hb.registerPartial(partial!, readFileSync(join(TEMPLATE_DIR, 'partials', file), 'utf8'));

@@ -7,7 +7,8 @@ import { missingAcks, startKeptInstance } from '../harness/testing/kept-instance
 import { processesMentioning } from '../harness/testing/processes.js';
 import { inlineScenarios, runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
 
-const journalOf = (out: string, name: string) => JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
+const journalOf = (out: string, name: string) =>
+  JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
 
 function variant(file: string, edits: [RegExp, string][]): string {
   let text = readFileSync(join('scenarios', file), 'utf8');
@@ -18,7 +19,9 @@ function variant(file: string, edits: [RegExp, string][]): string {
 async function run(file: string, opts: { keep?: boolean; work?: string } = {}) {
   const out = tempOutDir();
   const work = opts.work ?? workDir();
-  const r = await runCli(['run', file, '--out', out, '--reporter', 'json', ...(opts.keep ? ['--keep'] : [])], { env: { DRDRILL_WORK_DIR: work } });
+  const r = await runCli(['run', file, '--out', out, '--reporter', 'json', ...(opts.keep ? ['--keep'] : [])], {
+    env: { DRDRILL_WORK_DIR: work },
+  });
   const name = /name: (\S+)/.exec(readFileSync(file, 'utf8'))![1]!;
   return { r, j: journalOf(out, name), out: join(out, name), work };
 }
@@ -35,21 +38,24 @@ function expectMeasured(j: Journal, work: string) {
 }
 
 describe('core drills on the embedded default (real PostgreSQL, real S3)', () => {
-  it.each(['corruption.yaml', 'disk-full.yaml', 'disk-full-wal.yaml'])('%s passes with no acknowledged write lost', async (file) => {
-    const { r, j, work } = await run(join('scenarios', file));
-    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
-    expect(j.measurements.rpo!.lostAckedWrites).toBe(0);
-    expectMeasured(j, work);
-    if (file === 'disk-full-wal.yaml') {
-      expect(j.checks.find((c) => c.name === 'wal volume full detected')!.evidence.actual).toMatch(/PANIC/);
-      expect((j.measurements.recovery as { restarted: boolean }).restarted).toBe(true);
-      expect(j.measurements.rto!.phases!.map((p) => p.name)).toContain('restart');
-    }
-    if (file === 'corruption.yaml') {
-      const detected = j.checks.find((c) => c.name.startsWith('corruption of orders detected'))!;
-      expect(String(detected.evidence.actual)).toMatch(/invalid page in block \d+ of relation base\/\d+\/\d+/);
-    }
-  });
+  it.each(['corruption.yaml', 'disk-full.yaml', 'disk-full-wal.yaml'])(
+    '%s passes with no acknowledged write lost',
+    async (file) => {
+      const { r, j, work } = await run(join('scenarios', file));
+      expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
+      expect(j.measurements.rpo!.lostAckedWrites).toBe(0);
+      expectMeasured(j, work);
+      if (file === 'disk-full-wal.yaml') {
+        expect(j.checks.find((c) => c.name === 'wal volume full detected')!.evidence.actual).toMatch(/PANIC/);
+        expect((j.measurements.recovery as { restarted: boolean }).restarted).toBe(true);
+        expect(j.measurements.rto!.phases!.map((p) => p.name)).toContain('restart');
+      }
+      if (file === 'corruption.yaml') {
+        const detected = j.checks.find((c) => c.name.startsWith('corruption of orders detected'))!;
+        expect(String(detected.evidence.actual)).toMatch(/invalid page in block \d+ of relation base\/\d+\/\d+/);
+      }
+    },
+  );
 
   it('the negative drill detects the damaged newest backup and never restores it', async () => {
     const { r, j } = await run('scenarios/corruption-bad-backup.yaml');
@@ -69,7 +75,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
           [/name: cluster-loss/, `name: loss-${timeout}`],
           [/archive_timeout: "5s"/, `archive_timeout: "${timeout}"`],
           [/rpo.lostSeconds: .*/, 'rto: "< 120s"'],
-          [/  rto: "< 120s"\n  rto/, '  rto'],
+          [/ {2}rto: "< 120s"\n {2}rto/, '  rto'],
           [/before: 8s/, 'before: 12s'],
           [/scale: \d+/, 'scale: 300'],
         ]),
@@ -88,7 +94,10 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
     expect(counts['1s']!).toBeLessThan(counts['20s']!);
   });
 
-  it.each([['replica-failover.yaml', false], ['replica-failover-sync.yaml', true]] as const)('%s: RPO equals the acknowledged writes missing on the promoted standby', async (file, synchronous) => {
+  it.each([
+    ['replica-failover.yaml', false],
+    ['replica-failover-sync.yaml', true],
+  ] as const)('%s: RPO equals the acknowledged writes missing on the promoted standby', async (file, synchronous) => {
     const { r, j, out, work } = await run(join('scenarios', file), { keep: true });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     const kept = await startKeptInstance(work, 'standby-1');

@@ -37,7 +37,8 @@ async function takeBaseBackup(ctx: Parameters<typeof basebackup.take>[0], index:
   const start = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(history);
   const stop = /STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(history);
   const timeline = /START TIMELINE: (\d+)/.exec(history);
-  if (!start || !stop || !timeline) throw new Error(`the backup history file of "${label}" has no WAL start/stop location: ${history.slice(0, 400)}`);
+  if (!start || !stop || !timeline)
+    throw new Error(`the backup history file of "${label}" has no WAL start/stop location: ${history.slice(0, 400)}`);
   const entry: CatalogEntry = {
     id,
     label,
@@ -64,5 +65,7 @@ async function backupHistory(ctx: Parameters<typeof basebackup.take>[0], label: 
     const text = (await ctx.store.getBuffer(f.key)).toString('utf8');
     if (text.includes(`LABEL: ${label}`)) return text;
   }
-  throw new Error(`no backup history file for "${label}" was archived under wal/; is archive_command working? (see the PostgreSQL log)`);
+  throw new Error(
+    `no backup history file for "${label}" was archived under wal/; is archive_command working? (see the PostgreSQL log)`,
+  );
 }

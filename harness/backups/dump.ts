@@ -30,7 +30,13 @@ export const dump: BackupDefinition<'dump'> = {
       const stored = await upload;
       objects.push({ key, format, bytes: stored.bytes, sha256: stored.sha256 });
     }
-    const catalog: DumpCatalog = { id, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), database: DRILL_DATABASE, objects };
+    const catalog: DumpCatalog = {
+      id,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      database: DRILL_DATABASE,
+      objects,
+    };
     await ctx.store.put(dumpCatalogKey(id), JSON.stringify(catalog, null, 2));
     const record: BackupRecord = {
       id,

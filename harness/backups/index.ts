@@ -12,5 +12,5 @@ export const backups: { [K in BackupMethod]: BackupDefinition<K> } = {
 };
 
 export function backupDefinition<M extends BackupMethod>(method: M): BackupDefinition<M> | undefined {
-  return backups[method] as BackupDefinition<M> | undefined;
+  return backups[method];
 }

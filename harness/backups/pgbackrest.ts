@@ -15,13 +15,17 @@ export const pgbackrest: BackupDefinition<'pgbackrest'> = {
   method: 'pgbackrest',
   validate(_spec, scenario) {
     const store = scenario.environment.objectStore;
-    if (store.kind === 'embedded' && !store.tls) return ['pgBackRest needs TLS to S3: set environment.objectStore: { kind: embedded, tls: true }'];
+    if (store.kind === 'embedded' && !store.tls)
+      return ['pgBackRest needs TLS to S3: set environment.objectStore: { kind: embedded, tls: true }'];
     if (store.kind === 's3' && store.endpoint?.startsWith('http:')) return ['pgBackRest needs an https:// S3 endpoint'];
     return [];
   },
   async instanceSettings(_spec, env, instance): Promise<Record<string, string>> {
     const conf = await writePgbackrestConfig(env, instance);
-    return { archive_mode: 'on', archive_command: `pgbackrest --config=${conf} --stanza=${PGBACKREST_STANZA} archive-push %p` };
+    return {
+      archive_mode: 'on',
+      archive_command: `pgbackrest --config=${conf} --stanza=${PGBACKREST_STANZA} archive-push %p`,
+    };
   },
   async prepare(ctx) {
     await pgbackrestRun(ctx, ctx.primary, ['stanza-create']);
@@ -29,7 +33,9 @@ export const pgbackrest: BackupDefinition<'pgbackrest'> = {
   async take(ctx, spec) {
     const startedAt = new Date();
     await pgbackrestRun(ctx, ctx.primary, ['backup', `--type=${spec.type}`]);
-    const info = JSON.parse((await pgbackrestRun(ctx, ctx.primary, ['info', '--output=json'])).stdout) as PgbackrestInfo[];
+    const info = JSON.parse(
+      (await pgbackrestRun(ctx, ctx.primary, ['info', '--output=json'])).stdout,
+    ) as PgbackrestInfo[];
     const backup = info[0]?.backup.at(-1);
     if (!backup) throw new DrillError('error', 'pgbackrest info lists no backup after "pgbackrest backup"');
     const record: BackupRecord = {
@@ -48,7 +54,13 @@ export const pgbackrest: BackupDefinition<'pgbackrest'> = {
 };
 
 interface PgbackrestInfo {
-  backup: { label: string; type: string; timestamp: { start: number; stop: number }; lsn: { start: string; stop: string }; info: { size: number; repository: { delta: number } } }[];
+  backup: {
+    label: string;
+    type: string;
+    timestamp: { start: number; stop: number };
+    lsn: { start: string; stop: string };
+    info: { size: number; repository: { delta: number } };
+  }[];
 }
 
 /** The pgbackrest config for an instance, written to a private file; returns its path. */
@@ -57,7 +69,11 @@ export async function writePgbackrestConfig(env: StartedEnvironment, instance: P
   if (!support.ok) throw new DrillError('missing-prerequisite', `backup method "pgbackrest": ${support.reason}`);
   const store = env.objectStore;
   const url = new URL(store.endpointForInstances);
-  if (url.protocol !== 'https:') throw new DrillError('invalid-config', `pgBackRest needs an https:// S3 endpoint, not ${store.endpointForInstances}`);
+  if (url.protocol !== 'https:')
+    throw new DrillError(
+      'invalid-config',
+      `pgBackRest needs an https:// S3 endpoint, not ${store.endpointForInstances}`,
+    );
   // The private directory also holds pgBackRest's lock, log and spool files.
   const dir = posix.dirname(await instance.writePrivateFile('pgbackrest.conf', ''));
   const lines = [
@@ -92,9 +108,19 @@ export async function writePgbackrestConfig(env: StartedEnvironment, instance: P
 
 export async function pgbackrestRun(ctx: DrillContext, instance: PgInstance, args: string[], conf?: string) {
   const config = conf ?? (await writePgbackrestConfig(ctx.env, instance));
-  const r = await instance.runTool('pgbackrest', { args: [`--config=${config}`, `--stanza=${PGBACKREST_STANZA}`, ...args], allowFailure: true });
-  await ctx.saveArtifact(`pgbackrest-${args[0]}-${instance.name}.txt`, r.stdout + r.stderr, `pgbackrest ${args.join(' ')}`);
-  if (r.code !== 0) throw new DrillError('failed', `pgbackrest ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  const r = await instance.runTool('pgbackrest', {
+    args: [`--config=${config}`, `--stanza=${PGBACKREST_STANZA}`, ...args],
+    allowFailure: true,
+  });
+  await ctx.saveArtifact(
+    `pgbackrest-${args[0]}-${instance.name}.txt`,
+    r.stdout + r.stderr,
+    `pgbackrest ${args.join(' ')}`,
+  );
+  if (r.code !== 0)
+    throw new DrillError(
+      'failed',
+      `pgbackrest ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   return r;
 }
-

@@ -7,7 +7,11 @@ export interface BackupDefinition<M extends BackupMethod = BackupMethod> {
   method: M;
   validate?(spec: Extract<BackupSpec, { method: M }>, scenario: Scenario): string[];
   /** Settings the primary needs before its first start (archive_mode, archive_command, ...). */
-  instanceSettings?(spec: Extract<BackupSpec, { method: M }>, env: StartedEnvironment, instance: PgInstance): Promise<Record<string, string | number | boolean>>;
+  instanceSettings?(
+    spec: Extract<BackupSpec, { method: M }>,
+    env: StartedEnvironment,
+    instance: PgInstance,
+  ): Promise<Record<string, string | number | boolean>>;
   /** One-time setup after the primary is up (e.g. pgbackrest stanza-create). */
   prepare?(ctx: DrillContext, spec: Extract<BackupSpec, { method: M }>): Promise<void>;
   /** Takes the backup(s) into the object store and returns what was stored. */

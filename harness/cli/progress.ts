@@ -1,6 +1,13 @@
 import type { PhaseName, PhaseRecord, Verdict } from '../engine/journal.js';
 
-const ICON: Record<string, string> = { passed: '✔', failed: '✘', error: '✘', skipped: '-', interrupted: '■', timedout: '⏱' };
+const ICON: Record<string, string> = {
+  passed: '✔',
+  failed: '✘',
+  error: '✘',
+  skipped: '-',
+  interrupted: '■',
+  timedout: '⏱',
+};
 
 /**
  * Phase progress: a ticking line per phase on a TTY, plain lines under CI or when piped.
@@ -17,7 +24,8 @@ export class Progress {
     if (state === 'begin') {
       if (!this._tty) return void this._out.write(`${drill} › ${phase} …\n`);
       const t0 = performance.now();
-      const draw = () => this._out.write(`\r\x1b[2K  ${drill} › ${phase} ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      const draw = () =>
+        this._out.write(`\r\x1b[2K  ${drill} › ${phase} ${((performance.now() - t0) / 1000).toFixed(1)}s`);
       draw();
       this._timer = setInterval(draw, 200);
       return;

@@ -46,7 +46,9 @@ describe('interrupting and timing out a drill', () => {
     const dir = inlineScenarios({ 'slow.yaml': longWorkload('slow', '6s') });
     const out = tempOutDir();
     const work = workDir();
-    const r = await runCli(['run', join(dir, 'slow.yaml'), '--out', out, '--reporter', 'json'], { env: { DRDRILL_WORK_DIR: work } });
+    const r = await runCli(['run', join(dir, 'slow.yaml'), '--out', out, '--reporter', 'json'], {
+      env: { DRDRILL_WORK_DIR: work },
+    });
     expect(r.code, r.stderr).toBe(EXIT_CODES.timedout);
     const j = JSON.parse(readFileSync(join(out, 'slow', 'journal.json'), 'utf8')) as Journal;
     expect(j.verdict).toBe('timedout');
@@ -55,13 +57,20 @@ describe('interrupting and timing out a drill', () => {
   });
 
   it('an invalid scenario exits with the invalid-config code and starts nothing', async () => {
-    const dir = inlineScenarios({ 'bad.yaml': longWorkload('bad', '5m').replace('dataset: { scale: 200 }', 'dataset: { scael: 200 }') });
+    const dir = inlineScenarios({
+      'bad.yaml': longWorkload('bad', '5m').replace('dataset: { scale: 200 }', 'dataset: { scael: 200 }'),
+    });
     const out = join(tempOutDir(), 'never');
     const work = workDir();
-    for (const args of [['validate', join(dir, 'bad.yaml')], ['run', join(dir, 'bad.yaml'), '--out', out]]) {
+    for (const args of [
+      ['validate', join(dir, 'bad.yaml')],
+      ['run', join(dir, 'bad.yaml'), '--out', out],
+    ]) {
       const r = await runCli(args, { env: { DRDRILL_WORK_DIR: work } });
       expect(r.code).toBe(EXIT_CODES['invalid-config']);
-      expect(r.stderr).toContain(`${join(dir, 'bad.yaml')}:5:12: dataset.scael is not a known key; expected one of "fixture", "scale", "seed"`);
+      expect(r.stderr).toContain(
+        `${join(dir, 'bad.yaml')}:5:12: dataset.scael is not a known key; expected one of "fixture", "scale", "seed"`,
+      );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect(existsSync(out)).toBe(false);

@@ -24,7 +24,9 @@ verify: [ { rowCounts: baseline }, { ledger: complete } ]
 `;
 
 function allFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)]));
+  return readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)],
+  );
 }
 
 describe('an external S3 endpoint (s3rver standing in for MinIO/AWS)', () => {
@@ -35,7 +37,17 @@ describe('an external S3 endpoint (s3rver standing in for MinIO/AWS)', () => {
   beforeAll(async () => {
     const dir = tempDir('drdrill-s3-');
     s3 = await startEmbeddedS3({ dir: join(dir, 'data'), logFile: join(dir, 's3.log') });
-    const store = new ObjectStore({ kind: 's3', endpoint: s3.endpoint, endpointForInstances: s3.endpoint, bucket: 'team-backups', prefix: '', region: 'us-east-1', forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 's' });
+    const store = new ObjectStore({
+      kind: 's3',
+      endpoint: s3.endpoint,
+      endpointForInstances: s3.endpoint,
+      bucket: 'team-backups',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 's',
+    });
     await store.ensureBucket();
     store.destroy();
   });
@@ -57,15 +69,21 @@ describe('an external S3 endpoint (s3rver standing in for MinIO/AWS)', () => {
 
   it('a missing credential variable stops the run before anything starts, naming the variable', async () => {
     const dir = inlineScenarios({ 'external.yaml': scenario(s3.endpoint) });
-    const r = await runCli(['run', join(dir, 'external.yaml'), '--out', tempOutDir()], { env: { TEST_S3_KEY: 'S3RVER', TEST_S3_SECRET: '' } });
+    const r = await runCli(['run', join(dir, 'external.yaml'), '--out', tempOutDir()], {
+      env: { TEST_S3_KEY: 'S3RVER', TEST_S3_SECRET: '' },
+    });
     expect(r.code).toBe(EXIT_CODES['missing-prerequisite']);
-    expect(r.stderr.trim()).toBe('drdrill: environment.objectStore.secretAccessKey.env names TEST_S3_SECRET, which is not set');
+    expect(r.stderr.trim()).toBe(
+      'drdrill: environment.objectStore.secretAccessKey.env names TEST_S3_SECRET, which is not set',
+    );
   });
 
   it('an unreachable endpoint fails the drill with a message naming the endpoint', async () => {
     const dir = inlineScenarios({ 'external.yaml': scenario('http://127.0.0.1:9') });
     const out = tempOutDir();
-    const r = await runCli(['run', join(dir, 'external.yaml'), '--out', out], { env: { TEST_S3_KEY: 'k', TEST_S3_SECRET: 'also-secret-123' } });
+    const r = await runCli(['run', join(dir, 'external.yaml'), '--out', out], {
+      env: { TEST_S3_KEY: 'k', TEST_S3_SECRET: 'also-secret-123' },
+    });
     expect(r.code).toBe(EXIT_CODES.error);
     const j = JSON.parse(readFileSync(join(out, 'external-s3', 'journal.json'), 'utf8')) as Journal;
     expect(j.verdict).toBe('error');

@@ -8,7 +8,8 @@ import { findPostgresBinDir } from '../environments/native/postgres-binaries.js'
 import { processesMentioning } from '../testing/processes.js';
 import { runCli, tempOutDir, workDir } from '../testing/run-cli.js';
 
-const readJournal = (out: string, drill: string) => JSON.parse(readFileSync(join(out, drill, 'journal.json'), 'utf8')) as Journal;
+const readJournal = (out: string, drill: string) =>
+  JSON.parse(readFileSync(join(out, drill, 'journal.json'), 'utf8')) as Journal;
 
 describe('drdrill run scenarios/smoke.yaml (real PostgreSQL + s3rver)', () => {
   it('exits 0 and writes a journal with every phase timed and the server version', async () => {
@@ -31,14 +32,18 @@ describe('drdrill run scenarios/smoke.yaml (real PostgreSQL + s3rver)', () => {
     }
     expect(j.phases.find((p) => p.name === 'workload')!.seconds).toBeGreaterThanOrEqual(3);
 
-    const serverVersion = execFileSync(join(findPostgresBinDir(), 'postgres'), ['--version'], { encoding: 'utf8' }).match(/\d+\.\d+/)![0];
+    const serverVersion = execFileSync(join(findPostgresBinDir(), 'postgres'), ['--version'], {
+      encoding: 'utf8',
+    }).match(/\d+\.\d+/)![0];
     expect(j.environment!.postgres.version).toContain(`PostgreSQL ${serverVersion}`);
     expect(j.environment!.postgres.settings.data_checksums).toBe('on');
 
     expect(j.checks.length).toBeGreaterThanOrEqual(9);
     expect(j.checks.every((c) => c.status === 'passed')).toBe(true);
     expect(j.measurements.rpo!.lostAckedWrites).toBe(0);
-    const ackLines = readFileSync(join(out, 'smoke', 'ledger-acks.csv'), 'utf8').trim().split('\n');
+    const ackLines = readFileSync(join(out, 'smoke', 'ledger-acks.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(j.measurements.ledger!.acked).toBe(ackLines.length);
     expect(ackLines.length).toBeGreaterThan(200); // 100/s for 3 s
 
@@ -50,7 +55,9 @@ describe('drdrill run scenarios/smoke.yaml (real PostgreSQL + s3rver)', () => {
   it('keeps the work directory with --keep and still stops every process', async () => {
     const out = tempOutDir();
     const work = workDir();
-    const r = await runCli(['run', 'smoke', '--out', out, '--keep', '--reporter', 'json'], { env: { DRDRILL_WORK_DIR: work } });
+    const r = await runCli(['run', 'smoke', '--out', out, '--keep', '--reporter', 'json'], {
+      env: { DRDRILL_WORK_DIR: work },
+    });
     expect(r.code, r.stderr).toBe(0);
     const [kept] = readdirSync(work);
     expect(kept).toMatch(/^drdrill-smoke-/);
@@ -61,7 +68,11 @@ describe('drdrill run scenarios/smoke.yaml (real PostgreSQL + s3rver)', () => {
   it('runs two drills at the same time without collisions', async () => {
     const work = workDir();
     const outs = [tempOutDir(), tempOutDir()];
-    const results = await Promise.all(outs.map((out) => runCli(['run', 'smoke', '--out', out, '--reporter', 'json'], { env: { DRDRILL_WORK_DIR: work } })));
+    const results = await Promise.all(
+      outs.map((out) =>
+        runCli(['run', 'smoke', '--out', out, '--reporter', 'json'], { env: { DRDRILL_WORK_DIR: work } }),
+      ),
+    );
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
     const [a, b] = outs.map((o) => readJournal(o, 'smoke'));
     expect(a!.environment!.objectStore.endpoint).not.toBe(b!.environment!.objectStore.endpoint);

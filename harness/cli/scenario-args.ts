@@ -12,13 +12,22 @@ export function resolveScenarioArgs(args: string[]): string[] {
   const files: string[] = [];
   for (const arg of args) {
     if (existsSync(arg) && statSync(arg).isDirectory()) {
-      files.push(...readdirSync(arg).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(arg, f)));
+      files.push(
+        ...readdirSync(arg)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(arg, f)),
+      );
     } else if (existsSync(arg)) {
       files.push(arg);
     } else {
       const shipped = join(shippedScenarioDir(), `${arg.replace(/\.ya?ml$/, '')}.yaml`);
       if (!/[/\\]/.test(arg) && existsSync(shipped)) files.push(shipped);
-      else throw new DrillError('invalid-config', `${arg}: no such scenario file or shipped scenario (see "drdrill list")`);
+      else
+        throw new DrillError(
+          'invalid-config',
+          `${arg}: no such scenario file or shipped scenario (see "drdrill list")`,
+        );
     }
   }
   return files;

@@ -8,7 +8,13 @@ import { SHOP_TABLES, shopCounts, shopRows } from '../../fixtures/datasets/shop/
 import { packageRoot } from '../util/paths.js';
 import type { ConnectionInfo } from '../environments/types.js';
 
-export interface LoadedDataset { fixture: string; scale: number; seed: number; rows: Record<string, number>; seconds: number }
+export interface LoadedDataset {
+  fixture: string;
+  scale: number;
+  seed: number;
+  rows: Record<string, number>;
+  seconds: number;
+}
 
 /** Creates the schema and loads every table with COPY, batching rows into ~1 MB chunks. */
 export async function loadShopDataset(conn: ConnectionInfo, scale: number, seed: number): Promise<LoadedDataset> {

@@ -51,7 +51,7 @@ export interface DrillContext {
   /** Free-form facts shared between backup, fault and recovery modules (e.g. a standby, a catalog). */
   facts: Record<string, unknown>;
   /** Registers a teardown step (LIFO), for resources created mid-phase. */
-  onTeardown(title: string, fn: () => Promise<void>): void;
+  onTeardown: (title: string, fn: () => Promise<void>) => void;
   /** Connection to the drill database on an instance. */
   db(instance?: PgInstance): ConnectionInfo;
   /** Saves a tool output or log as an artifact of the drill (redacted). */

@@ -7,7 +7,18 @@ export type Verdict = 'passed' | 'failed' | 'error' | 'interrupted' | 'timedout'
 export type PhaseStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'interrupted' | 'timedout';
 export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
-export const PHASE_NAMES = ['provision', 'seed', 'baseline', 'backup', 'workload', 'inject', 'detect', 'recover', 'verify', 'teardown'] as const;
+export const PHASE_NAMES = [
+  'provision',
+  'seed',
+  'baseline',
+  'backup',
+  'workload',
+  'inject',
+  'detect',
+  'recover',
+  'verify',
+  'teardown',
+] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 export interface PhaseRecord {

@@ -9,7 +9,10 @@ export class Recorder {
   readonly artifacts: { name: string; path: string; description: string }[] = [];
   readonly measurements: Record<string, unknown> = {};
 
-  constructor(private readonly _startMono: number, private readonly _onEvent?: (e: JournalEvent) => void) {}
+  constructor(
+    private readonly _startMono: number,
+    private readonly _onEvent?: (e: JournalEvent) => void,
+  ) {}
 
   event(kind: string, message: string, data?: Record<string, unknown>, at: number = Date.now()): JournalEvent {
     const e: JournalEvent = {
@@ -34,7 +37,7 @@ export class Recorder {
   /** Sets a measurement at a dotted path, e.g. measure('rto.serviceSeconds', 41.2). */
   measure(path: string, value: unknown): void {
     const parts = path.split('.');
-    let node = this.measurements as Record<string, unknown>;
+    let node = this.measurements;
     for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
     node[parts.at(-1)!] = value;
   }

@@ -11,7 +11,13 @@ describe('RtoTimeline', () => {
     t.mark('reconnect', 12_000); // before the previous mark: clamped, never negative
     t.mark('verify', 14_000);
     const segs = t.segments();
-    expect(segs.map((s) => [s.name, s.seconds])).toEqual([['detect', 0.25], ['fetch-base-backup', 0.75], ['replay-wal', 2.125], ['reconnect', 0], ['verify', 0.875]]);
+    expect(segs.map((s) => [s.name, s.seconds])).toEqual([
+      ['detect', 0.25],
+      ['fetch-base-backup', 0.75],
+      ['replay-wal', 2.125],
+      ['reconnect', 0],
+      ['verify', 0.875],
+    ]);
     expect(segs.reduce((n, s) => n + s.seconds, 0)).toBeCloseTo(t.secondsUntil(14_000)!, 9);
   });
 });

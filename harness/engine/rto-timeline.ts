@@ -8,8 +8,12 @@ export class RtoTimeline {
   private readonly _segments: { name: string; from: number; to: number }[] = [];
   private _origin?: number;
 
-  get origin(): number | undefined { return this._origin; }
-  get last(): number | undefined { return this._segments.at(-1)?.to ?? this._origin; }
+  get origin(): number | undefined {
+    return this._origin;
+  }
+  get last(): number | undefined {
+    return this._segments.at(-1)?.to ?? this._origin;
+  }
 
   /** The fault's wall-clock time (epoch ms). */
   start(at: number): void {

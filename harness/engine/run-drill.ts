@@ -15,7 +15,15 @@ import { parseDuration } from '../scenario/schema.js';
 import { createLogger, redact, redactDeep, type Logger } from '../util/logger.js';
 import { DRILL_DATABASE, type DrillContext } from './context.js';
 import { DrillError, errorMessage } from './errors.js';
-import { JOURNAL_SCHEMA_VERSION, PHASE_NAMES, type Journal, type ObjectiveResult, type PhaseName, type PhaseRecord, type Verdict } from './journal.js';
+import {
+  JOURNAL_SCHEMA_VERSION,
+  PHASE_NAMES,
+  type Journal,
+  type ObjectiveResult,
+  type PhaseName,
+  type PhaseRecord,
+  type Verdict,
+} from './journal.js';
 import { createDrillDatabase, drillPhases } from './phases.js';
 import { Recorder, round } from './recorder.js';
 import { RtoTimeline } from './rto-timeline.js';
@@ -53,7 +61,10 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   opts.signal.addEventListener('abort', forward, { once: true });
   if (opts.signal.aborted) forward();
   const deadlineMs = parseDuration(scenario.deadline);
-  const deadline = setTimeout(() => controller.abort(new Interruption('timedout', `deadline of ${scenario.deadline} passed`)), deadlineMs);
+  const deadline = setTimeout(
+    () => controller.abort(new Interruption('timedout', `deadline of ${scenario.deadline} passed`)),
+    deadlineMs,
+  );
 
   const runner = new TaskRunner<DrillContext>(controller.signal);
   const ctx = {
@@ -116,7 +127,11 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   ];
 
   // Ctrl-C lands between awaits: a phase that is still running sees its resources torn down under it.
-  controller.signal.addEventListener('abort', () => logger.warn(`${errorMessage(controller.signal.reason)}: cleaning up`), { once: true });
+  controller.signal.addEventListener(
+    'abort',
+    () => logger.warn(`${errorMessage(controller.signal.reason)}: cleaning up`),
+    { once: true },
+  );
   const result = await runner.run(tasks, ctx);
   clearTimeout(deadline);
 
@@ -143,13 +158,26 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   opts.signal.removeEventListener('abort', forward);
 
   const objectives = evaluateObjectives(loaded, recorder);
-  const { verdict, reason } = decideVerdict(result.status, result.error, result.at, recorder, objectives, teardownErrors);
+  const { verdict, reason } = decideVerdict(
+    result.status,
+    result.error,
+    result.at,
+    recorder,
+    objectives,
+    teardownErrors,
+  );
   const reached = new Set(phases.map((p) => p.name));
   const allPhases: PhaseRecord[] = [
     ...phases,
-    ...PHASE_NAMES.filter((p) => p !== 'teardown' && !reached.has(p) && (scenario.fault || !['inject', 'detect', 'recover'].includes(p))).map(
-      (p): PhaseRecord => ({ name: p, start: teardownStart.toISOString(), end: teardownStart.toISOString(), seconds: 0, status: 'skipped' }),
-    ),
+    ...PHASE_NAMES.filter(
+      (p) => p !== 'teardown' && !reached.has(p) && (scenario.fault || !['inject', 'detect', 'recover'].includes(p)),
+    ).map((p): PhaseRecord => ({
+      name: p,
+      start: teardownStart.toISOString(),
+      end: teardownStart.toISOString(),
+      seconds: 0,
+      status: 'skipped',
+    })),
     teardownRecord,
   ].sort((a, b) => PHASE_NAMES.indexOf(a.name) - PHASE_NAMES.indexOf(b.name));
 
@@ -195,14 +223,20 @@ async function provision(ctx: DrillContext, keep: boolean): Promise<void> {
   ctx.store = new ObjectStore(ctx.env.objectStore);
   await ctx.store.ensureBucket();
 
-  const hints = scenario.fault ? faultDefinition(scenario.fault.type)?.provisionHints?.(scenario.fault as never) ?? {} : {};
+  const hints = scenario.fault ? (faultDefinition(scenario.fault.type)?.provisionHints?.(scenario.fault) ?? {}) : {};
   if (hints.volume) {
     const support = await ctx.env.volumeSupport();
     if (!support.ok) throw new SkipDrill(`this drill needs a size-limited volume: ${support.reason}`);
   }
-  const primary = await ctx.env.createInstance({ name: 'primary', initdb: true, settings: {}, ...(hints.volume ? { volume: hints.volume } : {}) });
+  const primary = await ctx.env.createInstance({
+    name: 'primary',
+    initdb: true,
+    settings: {},
+    ...(hints.volume ? { volume: hints.volume } : {}),
+  });
   const settings: Record<string, string | number | boolean> = {};
-  for (const spec of scenario.backup) Object.assign(settings, await backupDefinition(spec.method)!.instanceSettings?.(spec as never, ctx.env, primary));
+  for (const spec of scenario.backup)
+    Object.assign(settings, await backupDefinition(spec.method)!.instanceSettings?.(spec as never, ctx.env, primary));
   Object.assign(settings, scenario.environment.postgres.settings);
   if (Object.keys(settings).length) await primary.configure(settings);
   ctx.primary = primary;
@@ -215,7 +249,7 @@ async function provision(ctx: DrillContext, keep: boolean): Promise<void> {
   });
   await writeFile(`${ctx.outDir}/ledger-acks.csv`, '');
   await createDrillDatabase(ctx);
-  for (const spec of scenario.backup) await backupDefinition(spec.method)!.prepare?.(ctx, spec as never);
+  for (const spec of scenario.backup) await backupDefinition(spec.method)!.prepare?.(ctx, spec);
   ctx.facts.environmentRecord = await describeEnvironment(ctx);
 }
 
@@ -250,18 +284,28 @@ function decideVerdict(
   objectives: ObjectiveResult[],
   teardownErrors: string[],
 ): { verdict: Verdict; reason?: string } {
-  if (status === 'interrupted' || status === 'timedout') return { verdict: status, reason: `${errorMessage(error)} (during ${at})` };
+  if (status === 'interrupted' || status === 'timedout')
+    return { verdict: status, reason: `${errorMessage(error)} (during ${at})` };
   if (status === 'failed') {
     if (error instanceof SkipDrill) return { verdict: 'skipped', reason: error.message };
     const verdict: Verdict = error instanceof DrillError && error.exitCode === 'failed' ? 'failed' : 'error';
     return { verdict, reason: `${at}: ${errorMessage(error)}` };
   }
   const failed = recorder.checks.find((c) => c.status === 'failed');
-  if (failed) return { verdict: 'failed', reason: `check failed: ${failed.name}${failed.message ? ` — ${failed.message}` : ''}` };
+  if (failed)
+    return { verdict: 'failed', reason: `check failed: ${failed.name}${failed.message ? ` — ${failed.message}` : ''}` };
   const errored = recorder.checks.find((c) => c.status === 'error');
-  if (errored) return { verdict: 'error', reason: `check could not run: ${errored.name}${errored.message ? ` — ${errored.message}` : ''}` };
+  if (errored)
+    return {
+      verdict: 'error',
+      reason: `check could not run: ${errored.name}${errored.message ? ` — ${errored.message}` : ''}`,
+    };
   const missed = objectives.find((o) => o.status !== 'met');
-  if (missed) return { verdict: 'failed', reason: `objective ${missed.source} ${missed.status === 'missed' ? `missed (measured ${missed.actual})` : 'not measured'}` };
+  if (missed)
+    return {
+      verdict: 'failed',
+      reason: `objective ${missed.source} ${missed.status === 'missed' ? `missed (measured ${missed.actual})` : 'not measured'}`,
+    };
   if (recorder.checks.length === 0) return { verdict: 'error', reason: 'no check ran: nothing was verified' };
   if (teardownErrors.length) return { verdict: 'error', reason: `teardown failed: ${teardownErrors[0]}` };
   return { verdict: 'passed' };
@@ -269,14 +313,28 @@ function decideVerdict(
 
 function fileAndConsoleLogger(parent: Logger, file: string, name: string): Logger {
   const console = parent.child(name);
-  const fileLog = createLogger({ level: 'debug', write: (line) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`) });
+  const fileLog = createLogger({
+    level: 'debug',
+    write: (line) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`),
+  });
   const both = (l: Logger, f: Logger): Logger => ({
-    debug: (m) => { l.debug(m); f.debug(m); },
-    info: (m) => { l.info(m); f.info(m); },
-    warn: (m) => { l.warn(m); f.warn(m); },
-    error: (m) => { l.error(m); f.error(m); },
+    debug: (m) => {
+      l.debug(m);
+      f.debug(m);
+    },
+    info: (m) => {
+      l.info(m);
+      f.info(m);
+    },
+    warn: (m) => {
+      l.warn(m);
+      f.warn(m);
+    },
+    error: (m) => {
+      l.error(m);
+      f.error(m);
+    },
     child: (p) => both(l.child(p), f.child(p)),
   });
   return both(console, fileLog);
 }
-

@@ -35,7 +35,11 @@ describe('TaskRunner', () => {
     const runner = new TaskRunner<object>(controller.signal);
     const log: string[] = [];
     const slow: Task<object>[] = [
-      { title: 'slow', setup: () => new Promise((r) => setTimeout(r, 5000)), teardown: async () => void log.push('teardown slow') },
+      {
+        title: 'slow',
+        setup: () => new Promise((r) => setTimeout(r, 5000)),
+        teardown: async () => void log.push('teardown slow'),
+      },
       { title: 'never', setup: async () => void log.push('setup never') },
     ];
     setTimeout(() => controller.abort(new Interruption('interrupted', 'SIGINT received')), 20);
@@ -49,7 +53,9 @@ describe('TaskRunner', () => {
     const runner = new TaskRunner<object>(new AbortController().signal);
     const log: string[] = [];
     runner.addTeardown('first', async () => void log.push('first'));
-    runner.addTeardown('broken', async () => { throw new Error('umount: busy'); });
+    runner.addTeardown('broken', async () => {
+      throw new Error('umount: busy');
+    });
     const errors: string[] = [];
     await runner.runTeardowns((title, err) => errors.push(`${title}: ${(err as Error).message}`));
     expect(errors).toEqual(['broken: umount: busy']);

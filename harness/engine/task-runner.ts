@@ -1,3 +1,4 @@
+import { abortError } from '../util/retry.js';
 /**
  * Runs an ordered list of tasks. Each task's teardown is queued (LIFO) before its setup runs, so every
  * teardown still runs after a failure, an interrupt or a deadline.
@@ -18,7 +19,10 @@ export interface TaskRunResult {
 }
 
 export class Interruption extends Error {
-  constructor(readonly kind: 'interrupted' | 'timedout', message: string) {
+  constructor(
+    readonly kind: 'interrupted' | 'timedout',
+    message: string,
+  ) {
     super(message);
     this.name = 'Interruption';
   }
@@ -74,18 +78,26 @@ export interface TaskHooks {
 }
 
 function abortResult(signal: AbortSignal): TaskRunResult {
-  const reason = signal.reason;
-  return reason instanceof Interruption ? { status: reason.kind, error: reason } : { status: 'interrupted', error: reason };
+  const reason = abortError(signal);
+  return reason instanceof Interruption
+    ? { status: reason.kind, error: reason }
+    : { status: 'interrupted', error: reason };
 }
 
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(abortError(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
     );
   });
 }

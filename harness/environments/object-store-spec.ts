@@ -4,10 +4,18 @@ import type { ObjectStoreSpec } from '../scenario/schema.js';
 import type { ObjectStoreConnection } from './types.js';
 
 /** Resolves an external S3 spec: credentials come from the environment variables it names. */
-export function resolveObjectStoreSpec(spec: Extract<ObjectStoreSpec, { kind: 's3' }>, runId: string, drillName: string): ObjectStoreConnection {
+export function resolveObjectStoreSpec(
+  spec: Extract<ObjectStoreSpec, { kind: 's3' }>,
+  runId: string,
+  drillName: string,
+): ObjectStoreConnection {
   const read = (field: string, name: string) => {
     const value = process.env[name];
-    if (!value) throw new DrillError('missing-prerequisite', `environment.objectStore.${field}.env names ${name}, which is not set`);
+    if (!value)
+      throw new DrillError(
+        'missing-prerequisite',
+        `environment.objectStore.${field}.env names ${name}, which is not set`,
+      );
     registerSecret(value);
     return value;
   };

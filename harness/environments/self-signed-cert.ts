@@ -11,8 +11,21 @@ export async function makeSelfSignedCert(dir: string, dnsNames: string[] = []): 
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
   await runProcess('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', `subjectAltName=IP:127.0.0.1,DNS:localhost${dnsNames.map((n) => `,DNS:${n}`).join('')}`, '-keyout', key, '-out', cert,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    `subjectAltName=IP:127.0.0.1,DNS:localhost${dnsNames.map((n) => `,DNS:${n}`).join('')}`,
+    '-keyout',
+    key,
+    '-out',
+    cert,
   ]);
   return { key, cert };
 }

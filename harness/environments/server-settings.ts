@@ -8,7 +8,10 @@ export const HARNESS_CONF_INCLUDE = `include_if_exists = '${HARNESS_CONF}'`;
  * Settings every drill instance runs with, whatever the environment. `where` is what differs: the address,
  * port and socket directory the instance is reached on.
  */
-export function baseServerSettings(where: { listen: string; port: number; socketDir: string }, extra: ServerSettings = {}): ServerSettings {
+export function baseServerSettings(
+  where: { listen: string; port: number; socketDir: string },
+  extra: ServerSettings = {},
+): ServerSettings {
   return {
     listen_addresses: where.listen,
     port: where.port,
@@ -27,12 +30,19 @@ export function baseServerSettings(where: { listen: string; port: number; socket
 }
 
 export function renderConf(settings: ServerSettings): string {
-  return Object.entries(settings)
-    .map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${String(typeof v === 'boolean' ? (v ? 'on' : 'off') : v).replace(/'/g, "''")}'`}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(settings)
+      .map(
+        ([k, v]) =>
+          `${k} = ${typeof v === 'number' ? v : `'${String(typeof v === 'boolean' ? (v ? 'on' : 'off') : v).replace(/'/g, "''")}'`}`,
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** postgresql.conf with the include line appended once. */
 export function withHarnessInclude(postgresqlConf: string): string {
-  return postgresqlConf.includes(HARNESS_CONF_INCLUDE) ? postgresqlConf : `${postgresqlConf}\n${HARNESS_CONF_INCLUDE}\n`;
+  return postgresqlConf.includes(HARNESS_CONF_INCLUDE)
+    ? postgresqlConf
+    : `${postgresqlConf}\n${HARNESS_CONF_INCLUDE}\n`;
 }

@@ -30,8 +30,21 @@ export interface ObjectStoreConnection {
 }
 
 export type PgTool =
-  | 'pg_basebackup' | 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql' | 'pg_verifybackup' | 'pg_waldump'
-  | 'pg_amcheck' | 'pg_checksums' | 'pg_controldata' | 'pg_rewind' | 'pgbench' | 'pg_isready' | 'initdb' | 'pgbackrest';
+  | 'pg_basebackup'
+  | 'pg_dump'
+  | 'pg_dumpall'
+  | 'pg_restore'
+  | 'psql'
+  | 'pg_verifybackup'
+  | 'pg_waldump'
+  | 'pg_amcheck'
+  | 'pg_checksums'
+  | 'pg_controldata'
+  | 'pg_rewind'
+  | 'pgbench'
+  | 'pg_isready'
+  | 'initdb'
+  | 'pgbackrest';
 
 export interface ToolRun {
   /** Arguments after the tool name. Paths are in the instance's own filesystem namespace. */
@@ -144,7 +157,7 @@ export interface EnvironmentStartOptions {
   keep: boolean;
   logger: Logger;
   /** Registers a teardown step (LIFO). */
-  onTeardown(title: string, fn: () => Promise<void>): void;
+  onTeardown: (title: string, fn: () => Promise<void>) => void;
   signal: AbortSignal;
 }
 

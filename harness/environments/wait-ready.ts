@@ -10,7 +10,10 @@ import type { PgInstance } from './types.js';
 export async function waitUntilAccepting(instance: PgInstance, timeoutMs = 60_000): Promise<void> {
   const stopWaiting = new AbortController();
   let exited = false;
-  void instance.exited().then(() => { exited = true; stopWaiting.abort(); });
+  void instance.exited().then(() => {
+    exited = true;
+    stopWaiting.abort();
+  });
   const conn = instance.connection();
   try {
     await retryUntil(

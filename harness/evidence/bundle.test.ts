@@ -1,5 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -27,8 +36,13 @@ function drillDir(extra: Record<string, string | Buffer> = {}): string {
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
   const journal = loadFixture('passed');
   journal.scenario.parsed.environment.objectStore = {
-    kind: 's3', bucket: 'dr-drills', region: 'eu-west-1', forcePathStyle: true, endpoint: 'https://s3.example.com',
-    accessKeyId: { env: 'DRILL_TEST_S3_KEY_ID' }, secretAccessKey: { env: 'DRILL_TEST_S3_SECRET' },
+    kind: 's3',
+    bucket: 'dr-drills',
+    region: 'eu-west-1',
+    forcePathStyle: true,
+    endpoint: 'https://s3.example.com',
+    accessKeyId: { env: 'DRILL_TEST_S3_KEY_ID' },
+    secretAccessKey: { env: 'DRILL_TEST_S3_SECRET' },
   };
   journal.checks[1]!.evidence.output = `aws s3 ls --secret-access-key ${SECRET}`;
   const files: Record<string, string | Buffer> = {
@@ -44,16 +58,27 @@ function drillDir(extra: Record<string, string | Buffer> = {}): string {
 }
 
 function allFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)]));
+  return readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? allFiles(join(dir, f)) : [join(dir, f)],
+  );
 }
 
 /** Runs `drdrill evidence ...` through the real command module; resolves with stdout or rejects with its error. */
 async function evidence(args: string[]): Promise<string> {
   let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
   const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    await yargs(['evidence', ...args]).command(evidenceCommand as never).strict().fail((msg, err) => { throw err ?? new DrillError('invalid-config', msg); }).parseAsync();
+    await yargs(['evidence', ...args])
+      .command(evidenceCommand as never)
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new DrillError('invalid-config', msg);
+      })
+      .parseAsync();
     return stdout;
   } finally {
     spy.mockRestore();
@@ -65,11 +90,26 @@ describe('evidence bundle', () => {
   test('holds journal, reports, redacted logs and tool outputs, and verifies', async () => {
     const dir = drillDir();
     const result = await createBundle({ drillDir: dir, tar: true });
-    const files = allFiles(result.dir).map((f) => f.slice(result.dir.length + 1)).sort();
-    expect(files).toEqual(['artifacts/pg_basebackup.log', 'drill.log', 'journal.json', 'junit.xml', 'ledger-acks.csv', 'manifest.json', 'report.html', 'report.md']);
+    const files = allFiles(result.dir)
+      .map((f) => f.slice(result.dir.length + 1))
+      .sort();
+    expect(files).toEqual([
+      'artifacts/pg_basebackup.log',
+      'drill.log',
+      'journal.json',
+      'junit.xml',
+      'ledger-acks.csv',
+      'manifest.json',
+      'report.html',
+      'report.md',
+    ]);
     expect(readFileSync(join(result.dir, 'report.html'), 'utf8')).toContain('data-verdict="passed"');
-    expect(readFileSync(join(result.dir, 'drill.log'), 'utf8')).toBe('2025-10-21T14:02:00Z connecting to s3 with ***:***\n');
-    const manifest = JSON.parse(readFileSync(join(result.dir, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string }[] };
+    expect(readFileSync(join(result.dir, 'drill.log'), 'utf8')).toBe(
+      '2025-10-21T14:02:00Z connecting to s3 with ***:***\n',
+    );
+    const manifest = JSON.parse(readFileSync(join(result.dir, 'manifest.json'), 'utf8')) as {
+      files: { path: string; sha256: string }[];
+    };
     expect(manifest.files.map((f) => f.path)).toEqual(files.filter((f) => f !== 'manifest.json'));
     expect(await evidence(['verify', result.dir])).toContain('verified: 7 files match the manifest; unsigned');
     expect(await evidence(['verify', result.tarGz!])).toContain('verified: 7 files match the manifest');
@@ -93,10 +133,15 @@ describe('evidence bundle', () => {
     const bytes = readFileSync(file);
     bytes[3] = bytes[3]! ^ 0x01;
     writeFileSync(file, bytes);
-    const err = await evidence(['verify', dir]).then(() => undefined, (e: unknown) => e);
+    const err = await evidence(['verify', dir]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DrillError);
     expect(EXIT_CODES[(err as DrillError).exitCode]).toBe(EXIT_CODES.failed);
-    expect((err as Error).message).toMatch(/^evidence bundle .* does not verify: changed: artifacts\/pg_basebackup\.log \(sha256 [0-9a-f]{64}, manifest says [0-9a-f]{64}\)$/);
+    expect((err as Error).message).toMatch(
+      /^evidence bundle .* does not verify: changed: artifacts\/pg_basebackup\.log \(sha256 [0-9a-f]{64}, manifest says [0-9a-f]{64}\)$/,
+    );
   });
 
   test('a missing or an added file is named', async () => {
@@ -112,7 +157,9 @@ describe('evidence bundle', () => {
     const binary = Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(SECRET), Buffer.from([0])]);
     const dir = drillDir({ 'artifacts/core.bin': binary });
     const out = join(root, 'refused');
-    await expect(createBundle({ drillDir: dir, out })).rejects.toThrow('refusing to bundle: artifacts/core.bin still holds a secret after redaction');
+    await expect(createBundle({ drillDir: dir, out })).rejects.toThrow(
+      'refusing to bundle: artifacts/core.bin still holds a secret after redaction',
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -121,15 +168,22 @@ describe('evidence bundle', () => {
     process.env.DRILL_TEST_SIGNING_KEY = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     process.env.DRILL_TEST_PUBLIC_KEY = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const out = join(root, 'signed');
-    expect(await evidence(['bundle', drillDir(), '--out', out, '--sign', 'ed25519', '--key-env', 'DRILL_TEST_SIGNING_KEY'])).toContain('signed with ed25519');
+    expect(
+      await evidence(['bundle', drillDir(), '--out', out, '--sign', 'ed25519', '--key-env', 'DRILL_TEST_SIGNING_KEY']),
+    ).toContain('signed with ed25519');
     expect(await evidence(['verify', out, '--key-env', 'DRILL_TEST_PUBLIC_KEY'])).toContain('signature valid');
     for (const f of allFiles(out)) expect(readFileSync(f, 'utf8'), f).not.toContain('PRIVATE KEY');
 
     // Forge: change a file and its manifest entry together; only the signature can catch it.
     writeFileSync(join(out, 'drill.log'), 'nothing happened\n');
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string; bytes: number }[] };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      files: { path: string; sha256: string; bytes: number }[];
+    };
     const { sha256File } = await import('./manifest.js');
-    Object.assign(manifest.files.find((f) => f.path === 'drill.log')!, await sha256File(join(out, 'drill.log')));
+    Object.assign(
+      manifest.files.find((f) => f.path === 'drill.log')!,
+      await sha256File(join(out, 'drill.log')),
+    );
     writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     expect((await verifyBundle(out)).ok).toBe(true);
     const result = await verifyBundle(out, { keyEnv: 'DRILL_TEST_PUBLIC_KEY' });
@@ -148,7 +202,9 @@ describe('evidence bundle', () => {
   });
 
   test('errors are one clear line', async () => {
-    await expect(evidence(['bundle', join(root, 'nowhere')])).rejects.toThrow(/nowhere: no journal\.json here; give the drill's results directory/);
+    await expect(evidence(['bundle', join(root, 'nowhere')])).rejects.toThrow(
+      /nowhere: no journal\.json here; give the drill's results directory/,
+    );
     await expect(evidence(['bundle', drillDir(), '--sign', 'hmac'])).rejects.toThrow('--sign hmac needs --key-env VAR');
     await expect(evidence(['verify', join(root, 'nope')])).rejects.toThrow('no such bundle');
   });

@@ -6,7 +6,14 @@ import type { Journal } from '../engine/journal.js';
 import { DRDRILL_VERSION } from '../engine/version.js';
 import { redact } from '../util/logger.js';
 import { renderDrillReports } from '../../reports/index.js';
-import { BUNDLE_FORMAT, hashBundleFiles, listBundleFiles, MANIFEST_FILE, SIGNATURE_FILE, type Manifest } from './manifest.js';
+import {
+  BUNDLE_FORMAT,
+  hashBundleFiles,
+  listBundleFiles,
+  MANIFEST_FILE,
+  SIGNATURE_FILE,
+  type Manifest,
+} from './manifest.js';
 import { filesHoldingSecrets, isText, registerScenarioSecrets } from './secrets.js';
 import { keyFromEnv, signManifest, type SignatureAlgorithm } from './sign.js';
 import { writeTarGz } from './tar.js';
@@ -24,7 +31,12 @@ export interface BundleOptions {
   now?: Date;
 }
 
-export interface BundleResult { dir: string; tarGz?: string; files: number; signed: boolean }
+export interface BundleResult {
+  dir: string;
+  tarGz?: string;
+  files: number;
+  signed: boolean;
+}
 
 /**
  * Builds an evidence bundle: the journal, reports rendered from it, the redacted logs and tool outputs,
@@ -36,8 +48,10 @@ export async function createBundle(opts: BundleOptions): Promise<BundleResult> {
   registerScenarioSecrets(journal);
   const key = opts.sign ? keyFromEnv(opts.sign.keyEnv) : undefined;
   const out = resolve(opts.out ?? `${drillDir}-evidence`);
-  if (existsSync(out) && (await readdir(out)).length) throw new DrillError('invalid-config', `${out} already exists and is not empty; remove it or pass --out`);
-  if (out === drillDir || drillDir.startsWith(out + sep)) throw new DrillError('invalid-config', `--out ${out} would contain the drill directory itself`);
+  if (existsSync(out) && (await readdir(out)).length)
+    throw new DrillError('invalid-config', `${out} already exists and is not empty; remove it or pass --out`);
+  if (out === drillDir || drillDir.startsWith(out + sep))
+    throw new DrillError('invalid-config', `--out ${out} would contain the drill directory itself`);
 
   await mkdir(out, { recursive: true });
   try {
@@ -50,7 +64,11 @@ export async function createBundle(opts: BundleOptions): Promise<BundleResult> {
     await renderDrillReports(journal, out, BUNDLE_REPORTERS);
 
     const leaking = await filesHoldingSecrets(out, await listBundleFiles(out));
-    if (leaking.length) throw new DrillError('error', `refusing to bundle: ${leaking.join(', ')} still ${leaking.length === 1 ? 'holds' : 'hold'} a secret after redaction (a binary file cannot be redacted)`);
+    if (leaking.length)
+      throw new DrillError(
+        'error',
+        `refusing to bundle: ${leaking.join(', ')} still ${leaking.length === 1 ? 'holds' : 'hold'} a secret after redaction (a binary file cannot be redacted)`,
+      );
 
     const manifest: Manifest = {
       format: BUNDLE_FORMAT,
@@ -64,7 +82,11 @@ export async function createBundle(opts: BundleOptions): Promise<BundleResult> {
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
     await writeFile(join(out, MANIFEST_FILE), manifestBytes);
-    if (opts.sign && key) await writeFile(join(out, SIGNATURE_FILE), JSON.stringify(signManifest(manifestBytes, opts.sign.algorithm, key, MANIFEST_FILE), null, 2) + '\n');
+    if (opts.sign && key)
+      await writeFile(
+        join(out, SIGNATURE_FILE),
+        JSON.stringify(signManifest(manifestBytes, opts.sign.algorithm, key, MANIFEST_FILE), null, 2) + '\n',
+      );
 
     let tarGz: string | undefined;
     if (opts.tar) {
@@ -76,7 +98,9 @@ export async function createBundle(opts: BundleOptions): Promise<BundleResult> {
   } catch (err) {
     // A half-made bundle must not be mistaken for evidence.
     await rm(out, { recursive: true, force: true });
-    throw err instanceof DrillError ? err : new DrillError('error', `evidence bundle: ${errorMessage(err)}`, { cause: err });
+    throw err instanceof DrillError
+      ? err
+      : new DrillError('error', `evidence bundle: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -86,7 +110,10 @@ async function readJournal(drillDir: string): Promise<Journal> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new DrillError('invalid-config', `${drillDir}: no journal.json here; give the drill's results directory (<out>/<drill>)`);
+    throw new DrillError(
+      'invalid-config',
+      `${drillDir}: no journal.json here; give the drill's results directory (<out>/<drill>)`,
+    );
   }
   try {
     return JSON.parse(text) as Journal;

@@ -7,7 +7,11 @@ export const MANIFEST_FILE = 'manifest.json';
 export const SIGNATURE_FILE = 'signature.json';
 export const BUNDLE_FORMAT = 'drdrill-evidence/v1';
 
-export interface ManifestEntry { path: string; bytes: number; sha256: string }
+export interface ManifestEntry {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
 
 export interface Manifest {
   format: typeof BUNDLE_FORMAT;
@@ -39,7 +43,10 @@ export function sha256File(file: string): Promise<{ sha256: string; bytes: numbe
     const hash = createHash('sha256');
     let bytes = 0;
     createReadStream(file)
-      .on('data', (chunk: string | Buffer) => { hash.update(chunk); bytes += chunk.length; })
+      .on('data', (chunk: string | Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      })
       .on('error', reject)
       .on('end', () => resolve({ sha256: hash.digest('hex'), bytes }));
   });

@@ -1,4 +1,13 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  sign,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { DrillError } from '../engine/errors.js';
 import { registerSecret } from '../util/logger.js';
 
@@ -17,15 +26,30 @@ export interface SignatureFile {
 /** Reads a key from the environment variable named by --key-env; the value is registered as a secret at once. */
 export function keyFromEnv(keyEnv: string): string {
   const value = process.env[keyEnv];
-  if (!value) throw new DrillError('invalid-config', `--key-env ${keyEnv}: the environment variable ${keyEnv} is not set`);
+  if (!value)
+    throw new DrillError('invalid-config', `--key-env ${keyEnv}: the environment variable ${keyEnv} is not set`);
   registerSecret(value);
   return value;
 }
 
-export function signManifest(manifest: Buffer, algorithm: SignatureAlgorithm, key: string, signedFile: string): SignatureFile {
-  if (algorithm === 'hmac') return { algorithm: 'hmac-sha256', signed: signedFile, signature: createHmac('sha256', key).update(manifest).digest('base64') };
+export function signManifest(
+  manifest: Buffer,
+  algorithm: SignatureAlgorithm,
+  key: string,
+  signedFile: string,
+): SignatureFile {
+  if (algorithm === 'hmac')
+    return {
+      algorithm: 'hmac-sha256',
+      signed: signedFile,
+      signature: createHmac('sha256', key).update(manifest).digest('base64'),
+    };
   const privateKey = parseKey(key, 'private');
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new DrillError('invalid-config', `the signing key is a ${privateKey.asymmetricKeyType} key; expected an ed25519 private key (PEM)`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new DrillError(
+      'invalid-config',
+      `the signing key is a ${privateKey.asymmetricKeyType} key; expected an ed25519 private key (PEM)`,
+    );
   const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
   return {
     algorithm: 'ed25519',
@@ -48,7 +72,10 @@ export function verifySignature(manifest: Buffer, sig: SignatureFile, key: strin
     const publicKey = k.type === 'private' ? createPublicKey(k) : k;
     return verify(null, manifest, publicKey, Buffer.from(sig.signature, 'base64'));
   }
-  throw new DrillError('failed', `signature.json: unknown algorithm "${String((sig as { algorithm: unknown }).algorithm)}"`);
+  throw new DrillError(
+    'failed',
+    `signature.json: unknown algorithm "${String((sig as { algorithm: unknown }).algorithm)}"`,
+  );
 }
 
 function parseKey(pem: string, want: 'private' | 'public'): KeyObject {
@@ -56,7 +83,10 @@ function parseKey(pem: string, want: 'private' | 'public'): KeyObject {
     if (want === 'private') return createPrivateKey(pem);
     return pem.includes('PRIVATE KEY') ? createPrivateKey(pem) : createPublicKey(pem);
   } catch {
-    throw new DrillError('invalid-config', `the key is not a PEM ${want === 'private' ? 'private' : 'public or private'} key (generate one with: openssl genpkey -algorithm ed25519)`);
+    throw new DrillError(
+      'invalid-config',
+      `the key is not a PEM ${want === 'private' ? 'private' : 'public or private'} key (generate one with: openssl genpkey -algorithm ed25519)`,
+    );
   }
 }
 

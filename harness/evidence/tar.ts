@@ -12,7 +12,11 @@ export async function writeTarGz(dir: string, files: string[], top: string, file
   const done = pipeline(pack, createGzip(), createWriteStream(file));
   for (const f of files) {
     const content = await readFile(join(dir, f));
-    await new Promise<void>((ok, fail) => pack.entry({ name: `${top}/${f}`, size: content.length, mode: 0o644, mtime }, content, (err) => (err ? fail(err) : ok())));
+    await new Promise<void>((ok, fail) =>
+      pack.entry({ name: `${top}/${f}`, size: content.length, mode: 0o644, mtime }, content, (err) =>
+        err ? fail(err) : ok(),
+      ),
+    );
   }
   pack.finalize();
   await done;
@@ -26,7 +30,8 @@ export async function extractTarGz(file: string, dir: string): Promise<string> {
   const reading = pipeline(createReadStream(file), createGunzip(), extract);
   for await (const entry of extract) {
     const target = resolve(root, entry.header.name);
-    if (!target.startsWith(root + sep)) throw new DrillError('failed', `${file}: entry "${entry.header.name}" points outside the bundle`);
+    if (!target.startsWith(root + sep))
+      throw new DrillError('failed', `${file}: entry "${entry.header.name}" points outside the bundle`);
     tops.add(entry.header.name.split('/')[0]!);
     if (entry.header.type === 'file') {
       const chunks: Buffer[] = [];
@@ -36,6 +41,7 @@ export async function extractTarGz(file: string, dir: string): Promise<string> {
     } else entry.resume();
   }
   await reading;
-  if (tops.size !== 1) throw new DrillError('failed', `${file}: expected one top-level folder in the archive, found ${tops.size}`);
+  if (tops.size !== 1)
+    throw new DrillError('failed', `${file}: expected one top-level folder in the archive, found ${tops.size}`);
   return join(root, [...tops][0]!);
 }

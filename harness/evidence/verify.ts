@@ -43,7 +43,8 @@ async function verifyDirectory(dir: string, opts: { keyEnv?: string }): Promise<
   for (const f of actual) {
     const want = expected.get(f.path);
     if (!want) problems.push(`added: ${f.path}`);
-    else if (want.sha256 !== f.sha256 || want.bytes !== f.bytes) problems.push(`changed: ${f.path} (sha256 ${f.sha256}, manifest says ${want.sha256})`);
+    else if (want.sha256 !== f.sha256 || want.bytes !== f.bytes)
+      problems.push(`changed: ${f.path} (sha256 ${f.sha256}, manifest says ${want.sha256})`);
   }
   const present = new Set(actual.map((f) => f.path));
   for (const f of manifest.files) if (!present.has(f.path)) problems.push(`missing: ${f.path}`);
@@ -55,7 +56,10 @@ async function verifyDirectory(dir: string, opts: { keyEnv?: string }): Promise<
     if (opts.keyEnv) {
       const sig = JSON.parse(await readFile(sigFile, 'utf8')) as SignatureFile;
       signature = verifySignature(manifestBytes, sig, keyFromEnv(opts.keyEnv)) ? 'valid' : 'invalid';
-      if (signature === 'invalid') problems.push(`changed: ${MANIFEST_FILE} or ${SIGNATURE_FILE} (the ${sig.algorithm} signature does not match the key in ${opts.keyEnv})`);
+      if (signature === 'invalid')
+        problems.push(
+          `changed: ${MANIFEST_FILE} or ${SIGNATURE_FILE} (the ${sig.algorithm} signature does not match the key in ${opts.keyEnv})`,
+        );
     }
   } else if (opts.keyEnv) problems.push(`missing: ${SIGNATURE_FILE} (a key was given but the bundle is not signed)`);
   return { ok: problems.length === 0, problems, files: actual.length, signature };

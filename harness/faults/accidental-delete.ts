@@ -6,7 +6,10 @@ import type { FaultDefinition } from './types.js';
 
 /** The table a DELETE / DROP TABLE / TRUNCATE statement names. */
 export function targetTable(sql: string): string {
-  const m = /^\s*(?:DELETE\s+FROM|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?("?[A-Za-z_][\w.]*"?)/i.exec(sql);
+  const m =
+    /^\s*(?:DELETE\s+FROM|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?("?[A-Za-z_][\w.]*"?)/i.exec(
+      sql,
+    );
   if (!m) throw new DrillError('invalid-config', `fault.sql: cannot tell which table "${sql}" changes`);
   return m[1]!.replace(/"/g, '');
 }
@@ -36,7 +39,9 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
         [quoteIdent(table)],
       );
       await c.query('BEGIN');
-      const tx = await c.query<{ txid: string; lsn: string }>('SELECT txid_current()::text AS txid, pg_current_wal_insert_lsn()::text AS lsn');
+      const tx = await c.query<{ txid: string; lsn: string }>(
+        'SELECT txid_current()::text AS txid, pg_current_wal_insert_lsn()::text AS lsn',
+      );
       const result = await c.query(spec.sql);
       await c.query('COMMIT');
       const at = Date.now();

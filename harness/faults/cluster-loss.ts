@@ -5,7 +5,9 @@ import type { FaultDefinition } from './types.js';
 export const clusterLoss: FaultDefinition<'cluster-loss'> = {
   type: 'cluster-loss',
   validate(_spec, scenario) {
-    return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal) ? [] : ['needs backup: [{ method: basebackup, archiveWal: true }]: only the object store survives'];
+    return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal)
+      ? []
+      : ['needs backup: [{ method: basebackup, archiveWal: true }]: only the object store survives'];
   },
   async inject(ctx) {
     const killed = await ctx.primary.kill('SIGKILL');
@@ -17,12 +19,22 @@ export const clusterLoss: FaultDefinition<'cluster-loss'> = {
     const conn = ctx.db();
     const c = new pg.Client({ ...conn, connectionTimeoutMillis: 2000 });
     c.on('error', () => {});
-    const error = await c.connect().then(() => 'connected', (err: Error) => err.message).finally(() => c.end().catch(() => {}));
+    const error = await c
+      .connect()
+      .then(
+        () => 'connected',
+        (err: Error) => err.message,
+      )
+      .finally(() => c.end().catch(() => {}));
     const gone = !(await ctx.primary.exists('PG_VERSION'));
     ctx.recorder.check({
       name: 'the primary is unreachable and its data directory is gone',
       status: error !== 'connected' && gone ? 'passed' : 'failed',
-      evidence: { command: `connect ${conn.host}:${conn.port}`, expected: 'connection refused, no PG_VERSION', actual: `${error}; PG_VERSION ${gone ? 'absent' : 'present'}` },
+      evidence: {
+        command: `connect ${conn.host}:${conn.port}`,
+        expected: 'connection refused, no PG_VERSION',
+        actual: `${error}; PG_VERSION ${gone ? 'absent' : 'present'}`,
+      },
     });
   },
 };

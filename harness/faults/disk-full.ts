@@ -13,7 +13,9 @@ const CHUNK = `INSERT INTO drdrill_filler (payload) SELECT repeat(md5(random()::
  */
 export const diskFull: FaultDefinition<'disk-full'> = {
   type: 'disk-full',
-  provisionHints: (spec) => ({ volume: spec.target === 'wal' ? { sizeMB: DATA_MB * 4, walSizeMB: WAL_MB } : { sizeMB: DATA_MB } }),
+  provisionHints: (spec) => ({
+    volume: spec.target === 'wal' ? { sizeMB: DATA_MB * 4, walSizeMB: WAL_MB } : { sizeMB: DATA_MB },
+  }),
   async inject(ctx, spec) {
     const support = await ctx.env.volumeSupport();
     if (!support.ok) throw new SkipDrill(support.reason);
@@ -39,7 +41,13 @@ export const diskFull: FaultDefinition<'disk-full'> = {
     }
     if (!error) throw new DrillError('error', `the ${spec.target} volume did not fill up after ${chunks} chunks`);
     const at = Date.now();
-    return { at, description: `bulk load filled the ${spec.target === 'wal' ? 'pg_wal' : 'data'} volume after ${chunks} chunks: ${error}`, error, sqlstate: code ?? null, chunks };
+    return {
+      at,
+      description: `bulk load filled the ${spec.target === 'wal' ? 'pg_wal' : 'data'} volume after ${chunks} chunks: ${error}`,
+      error,
+      sqlstate: code ?? null,
+      chunks,
+    };
   },
   async detect(ctx, spec) {
     let log = await ctx.primary.logTail(300);
@@ -49,13 +57,23 @@ export const diskFull: FaultDefinition<'disk-full'> = {
       log = await ctx.primary.logTail(300);
     }
     const panic = log.split('\n').find((l) => /PANIC/.test(l));
-    const enospc = log.split('\n').find((l) => /No space left on device/.test(l)) ?? (ctx.fault?.error as string | undefined);
+    const enospc =
+      log.split('\n').find((l) => /No space left on device/.test(l)) ?? (ctx.fault?.error as string | undefined);
     const running = await ctx.primary.isRunning();
-    const seen = !!(panic || ctx.fault?.sqlstate === '53100' || (enospc && /No space left|could not extend|could not write/i.test(enospc)));
+    const seen = !!(
+      panic ||
+      ctx.fault?.sqlstate === '53100' ||
+      (enospc && /No space left|could not extend|could not write/i.test(enospc))
+    );
     ctx.recorder.check({
       name: `${spec.target} volume full detected`,
       status: seen ? 'passed' : 'failed',
-      evidence: { expected: 'ENOSPC errors, or a WAL PANIC', actual: panic ?? enospc ?? 'no error seen', output: `postmaster ${running ? 'still running' : 'stopped'}`, volumeMB: (spec.target === 'wal' ? ctx.primary.walVolume : ctx.primary.volume)?.sizeMB },
+      evidence: {
+        expected: 'ENOSPC errors, or a WAL PANIC',
+        actual: panic ?? enospc ?? 'no error seen',
+        output: `postmaster ${running ? 'still running' : 'stopped'}`,
+        volumeMB: (spec.target === 'wal' ? ctx.primary.walVolume : ctx.primary.volume)?.sizeMB,
+      },
     });
     ctx.facts.postmasterDied = !running;
     if (!seen) throw new DrillError('failed', 'the disk-full condition was not observed');

@@ -16,5 +16,5 @@ export const faults: { [K in FaultType]: FaultDefinition<K> } = {
 };
 
 export function faultDefinition<T extends FaultType>(type: T): FaultDefinition<T> | undefined {
-  return faults[type] as FaultDefinition<T> | undefined;
+  return faults[type];
 }

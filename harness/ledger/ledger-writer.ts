@@ -24,7 +24,12 @@ export interface FailedWrite {
   ambiguous: boolean;
 }
 
-export interface LedgerTarget { index: number; label: string; since: number; conn: ConnectionInfo }
+export interface LedgerTarget {
+  index: number;
+  label: string;
+  since: number;
+  conn: ConnectionInfo;
+}
 
 /**
  * Commits numbered rows at a fixed rate and records each acknowledged one, in memory and in an append-only
@@ -55,8 +60,12 @@ export class LedgerWriter {
     }
   }
 
-  get lastSeq(): number { return this._seq; }
-  get currentTarget(): LedgerTarget | undefined { return this.targets.at(-1); }
+  get lastSeq(): number {
+    return this._seq;
+  }
+  get currentTarget(): LedgerTarget | undefined {
+    return this.targets.at(-1);
+  }
 
   start(conn: ConnectionInfo, label = 'primary'): void {
     if (this._running) throw new Error('ledger writer already running');
@@ -140,7 +149,12 @@ export class LedgerWriter {
 
   private async _connect(target: LedgerTarget): Promise<pg.Client> {
     if (this._client) return this._client;
-    const client = new pg.Client({ ...target.conn, connectionTimeoutMillis: 1500, query_timeout: 10_000, application_name: 'drdrill-ledger' });
+    const client = new pg.Client({
+      ...target.conn,
+      connectionTimeoutMillis: 1500,
+      query_timeout: 10_000,
+      application_name: 'drdrill-ledger',
+    });
     client.on('error', () => {
       if (this._client === client) this._client = undefined;
     });
@@ -154,13 +168,22 @@ export class LedgerWriter {
 
   private _recordFailure(seq: number | undefined, target: number, err: unknown, ambiguous: boolean): void {
     const message = err instanceof Error ? err.message : String(err);
-    this.failures.push({ seq: seq ?? 0, at: Date.now(), target, error: message, ambiguous: ambiguous && seq !== undefined });
+    this.failures.push({
+      seq: seq ?? 0,
+      at: Date.now(),
+      target,
+      error: message,
+      ambiguous: ambiguous && seq !== undefined,
+    });
   }
 
   private _sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
-      function done() { clearTimeout(t); resolve(); }
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
       this._wake = done;
     });
   }
@@ -170,13 +193,21 @@ export class LedgerWriter {
 function isConnectionError(err: unknown): boolean {
   const msg = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: string })?.code;
-  return /Connection terminated|ECONNRESET|EPIPE|Query read timeout|terminating connection/.test(msg) || code === '57P01' || code === '57P02' || code === '57P03';
+  return (
+    /Connection terminated|ECONNRESET|EPIPE|Query read timeout|terminating connection/.test(msg) ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03'
+  );
 }
 
 /** Reads an ack file written by LedgerWriter (tests count from it independently). */
 export function parseAckFile(text: string): Ack[] {
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [seq, ackAt, sentAt, target] = line.split(',').map(Number);
-    return { seq: seq!, ackAt: ackAt!, sentAt: sentAt!, target: target! };
-  });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [seq, ackAt, sentAt, target] = line.split(',').map(Number);
+      return { seq: seq!, ackAt: ackAt!, sentAt: sentAt!, target: target! };
+    });
 }

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { computeRpo, summariseLedger } from './rpo.js';
 
-const acks = [1, 2, 3, 4, 5].map((seq) => ({ seq, ackAt: 1_000_000 + seq * 100, sentAt: 1_000_000 + seq * 100 - 5, target: 0 }));
+const acks = [1, 2, 3, 4, 5].map((seq) => ({
+  seq,
+  ackAt: 1_000_000 + seq * 100,
+  sentAt: 1_000_000 + seq * 100 - 5,
+  target: 0,
+}));
 
 describe('RPO from the ledger', () => {
   it('counts acknowledged writes missing after recovery and the time they span', () => {
-    expect(computeRpo({ acks, present: new Set([1, 2, 3]) })).toEqual({ lostAckedWrites: 2, lostSeconds: 0.1, firstLostSeq: 4, lastLostSeq: 5 });
+    expect(computeRpo({ acks, present: new Set([1, 2, 3]) })).toEqual({
+      lostAckedWrites: 2,
+      lostSeconds: 0.1,
+      firstLostSeq: 4,
+      lastLostSeq: 5,
+    });
   });
 
   it('reports nothing lost when every acknowledged write is present', () => {
@@ -18,10 +28,19 @@ describe('RPO from the ledger', () => {
   });
 
   it('buckets writes per second and finds outages', () => {
-    const s = summariseLedger(acks, [{ seq: 9, at: 1_000_250, target: 0, error: 'Connection terminated', ambiguous: true }]);
+    const s = summariseLedger(acks, [
+      { seq: 9, at: 1_000_250, target: 0, error: 'Connection terminated', ambiguous: true },
+    ]);
     expect(s.acked).toBe(5);
     expect(s.ambiguous).toBe(1);
     expect(s.perSecond).toEqual([[1000, 5]]);
-    expect(s.outages).toEqual([{ from: new Date(1_000_250).toISOString(), to: new Date(1_000_300).toISOString(), seconds: 0.05, error: 'Connection terminated' }]);
+    expect(s.outages).toEqual([
+      {
+        from: new Date(1_000_250).toISOString(),
+        to: new Date(1_000_300).toISOString(),
+        seconds: 0.05,
+        error: 'Connection terminated',
+      },
+    ]);
   });
 });

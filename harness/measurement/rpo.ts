@@ -48,7 +48,9 @@ export function summariseLedger(acks: Ack[], failures: FailedWrite[]): LedgerSum
     acked: acks.length,
     failedAttempts: failures.length,
     ambiguous: failures.filter((f) => f.ambiguous).length,
-    ...(acks.length ? { firstAckAt: new Date(acks[0]!.ackAt).toISOString(), lastAckAt: new Date(acks.at(-1)!.ackAt).toISOString() } : {}),
+    ...(acks.length
+      ? { firstAckAt: new Date(acks[0]!.ackAt).toISOString(), lastAckAt: new Date(acks.at(-1)!.ackAt).toISOString() }
+      : {}),
     perSecond,
     outages: outages(acks, failures),
   };

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Readable, PassThrough } from 'node:stream';
 import {
-  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -11,8 +19,16 @@ import { readFileSync } from 'node:fs';
 import { DrillError } from '../engine/errors.js';
 import type { ObjectStoreConnection } from '../environments/types.js';
 
-export interface StoredObject { key: string; bytes: number; sha256: string }
-export interface ListedObject { key: string; bytes: number; lastModified?: Date }
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+export interface ListedObject {
+  key: string;
+  bytes: number;
+  lastModified?: Date;
+}
 
 /**
  * The one S3 client drdrill uses, for any endpoint (embedded s3rver, MinIO, AWS).
@@ -49,8 +65,11 @@ export class ObjectStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
-      if (statusOf(err) !== 404 && statusOf(err) !== 403 && !isNotFound(err)) throw this._wrap(err, `bucket ${this.bucket}`);
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e) => { throw this._wrap(e, `create bucket ${this.bucket}`); });
+      if (statusOf(err) !== 404 && statusOf(err) !== 403 && !isNotFound(err))
+        throw this._wrap(err, `bucket ${this.bucket}`);
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e) => {
+        throw this._wrap(e, `create bucket ${this.bucket}`);
+      });
     }
   }
 
@@ -60,16 +79,26 @@ export class ObjectStore {
     try {
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
         const buf = Buffer.from(body);
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: buf, ContentLength: buf.length }));
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: buf, ContentLength: buf.length }),
+        );
         return { key: Key, bytes: buf.length, sha256: sha256(buf) };
       }
       const hash = createHash('sha256');
       let bytes = 0;
       const tee = new PassThrough();
-      body.on('data', (c: Buffer) => { hash.update(c); bytes += c.length; });
+      body.on('data', (c: Buffer) => {
+        hash.update(c);
+        bytes += c.length;
+      });
       body.on('error', (e) => tee.destroy(e));
       body.pipe(tee);
-      await new Upload({ client: this.client, params: { Bucket: this.bucket, Key, Body: tee }, queueSize: 4, partSize: 16 * 1024 * 1024 }).done();
+      await new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key, Body: tee },
+        queueSize: 4,
+        partSize: 16 * 1024 * 1024,
+      }).done();
       return { key: Key, bytes, sha256: hash.digest('hex') };
     } catch (err) {
       throw this._wrap(err, `upload s3://${this.bucket}/${Key}`);
@@ -110,9 +139,16 @@ export class ObjectStore {
     do {
       const page = await this.client
         .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(relPrefix), ContinuationToken: token }))
-        .catch((e) => { throw this._wrap(e, `list s3://${this.bucket}/${this.key(relPrefix)}`); });
+        .catch((e) => {
+          throw this._wrap(e, `list s3://${this.bucket}/${this.key(relPrefix)}`);
+        });
       for (const o of page.Contents ?? []) {
-        if (o.Key) out.push({ key: o.Key.slice(this.prefix.length), bytes: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified } : {}) });
+        if (o.Key)
+          out.push({
+            key: o.Key.slice(this.prefix.length),
+            bytes: o.Size ?? 0,
+            ...(o.LastModified ? { lastModified: o.LastModified } : {}),
+          });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -120,7 +156,9 @@ export class ObjectStore {
   }
 
   async delete(rel: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(rel) })).catch((e) => { throw this._wrap(e, `delete ${rel}`); });
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(rel) })).catch((e) => {
+      throw this._wrap(e, `delete ${rel}`);
+    });
   }
 
   async deletePrefix(relPrefix: string): Promise<number> {
@@ -140,8 +178,12 @@ export class ObjectStore {
     const status = statusOf(err);
     const code = err instanceof S3ServiceException ? err.name : (err as NodeJS.ErrnoException)?.code;
     const unreachable = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET'].includes(String(code));
-    const detail = unreachable ? `endpoint ${this.conn.endpoint} is unreachable (${code})` : `${code ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${(err as Error)?.message ?? err}`;
-    return new DrillError(unreachable ? 'missing-prerequisite' : 'error', `object store: ${what}: ${detail}`, { cause: err });
+    const detail = unreachable
+      ? `endpoint ${this.conn.endpoint} is unreachable (${code})`
+      : `${code ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${(err as Error)?.message ?? err}`;
+    return new DrillError(unreachable ? 'missing-prerequisite' : 'error', `object store: ${what}: ${detail}`, {
+      cause: err,
+    });
   }
 }
 

@@ -12,13 +12,22 @@ const SCRATCH = 'drdrill-waldump';
  * For an incident the drill did not cause: reads the archived WAL with pg_waldump and returns the xid of the
  * first transaction that deleted from, truncated or dropped `table` after the newest base backup.
  */
-export async function findDestructiveXid(ctx: DrillContext, table: string): Promise<{ xid: string; lsn: string; line: string }> {
+export async function findDestructiveXid(
+  ctx: DrillContext,
+  table: string,
+): Promise<{ xid: string; lsn: string; line: string }> {
   const rel = ctx.baseline?.relations[table];
-  if (!rel) throw new DrillError('error', `recovery.target.table: "${table}" was not in the baseline, so its storage cannot be recognised in the WAL`);
+  if (!rel)
+    throw new DrillError(
+      'error',
+      `recovery.target.table: "${table}" was not in the baseline, so its storage cannot be recognised in the WAL`,
+    );
   const backup = (await listBaseBackups(ctx.store)).at(-1);
   if (!backup) throw new DrillError('failed', 'no base backup: cannot tell where to start reading the WAL');
   const first = segmentNumber(segmentOfLsn(backup.timeline, backup.startLsn)).n;
-  const segments = (await archivedWal(ctx.store)).filter((n) => isSegmentName(n) && segmentNumber(n).timeline === backup.timeline && segmentNumber(n).n >= first);
+  const segments = (await archivedWal(ctx.store)).filter(
+    (n) => isSegmentName(n) && segmentNumber(n).timeline === backup.timeline && segmentNumber(n).n >= first,
+  );
   const host = ctx.primary;
   await host.removePath(SCRATCH);
   try {
@@ -26,8 +35,18 @@ export async function findDestructiveXid(ctx: DrillContext, table: string): Prom
       const data = await download(ctx.store, name);
       if (data) await host.writeFile(`${SCRATCH}/${name}`, data);
     }
-    const dump = await host.runTool('pg_waldump', { args: ['-p', `${host.dataDir}/${SCRATCH}`, '-s', backup.startLsn, segments[0]!, segments.at(-1)!], allowFailure: true });
-    await ctx.saveArtifact('pg_waldump-search.txt', dump.stdout.split('\n').filter((l) => matches(l, rel)).join('\n'), `WAL records touching ${table}`);
+    const dump = await host.runTool('pg_waldump', {
+      args: ['-p', `${host.dataDir}/${SCRATCH}`, '-s', backup.startLsn, segments[0]!, segments.at(-1)!],
+      allowFailure: true,
+    });
+    await ctx.saveArtifact(
+      'pg_waldump-search.txt',
+      dump.stdout
+        .split('\n')
+        .filter((l) => matches(l, rel))
+        .join('\n'),
+      `WAL records touching ${table}`,
+    );
     for (const line of dump.stdout.split('\n')) {
       if (!matches(line, rel)) continue;
       const xid = /tx:\s+(\d+)/.exec(line)?.[1];
@@ -40,7 +59,10 @@ export async function findDestructiveXid(ctx: DrillContext, table: string): Prom
   } finally {
     await host.removePath(SCRATCH);
   }
-  throw new DrillError('failed', `no DELETE, TRUNCATE or DROP of ${table} found in the archived WAL since backup ${backup.id}`);
+  throw new DrillError(
+    'failed',
+    `no DELETE, TRUNCATE or DROP of ${table} found in the archived WAL since backup ${backup.id}`,
+  );
 }
 
 function matches(line: string, rel: { oid: string; relfilenode: string; databaseOid: string }): boolean {
@@ -56,7 +78,10 @@ function matches(line: string, rel: { oid: string; relfilenode: string; database
  * The first steps of PITR and undelete: archive the damaged primary's current WAL (it is still up), then
  * settle the target, reading the WAL for it when asked to.
  */
-export async function prepareTarget(ctx: DrillContext, spec: RecoverySpec): Promise<{ target: RecoveryTarget; foundXid?: string; found?: { xid: string; lsn: string; line: string } }> {
+export async function prepareTarget(
+  ctx: DrillContext,
+  spec: RecoverySpec,
+): Promise<{ target: RecoveryTarget; foundXid?: string; found?: { xid: string; lsn: string; line: string } }> {
   const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
   await archiveCurrentWal(ctx);
   ctx.rto.mark('archive-current-wal');

@@ -4,7 +4,8 @@ import type { RecoveryDefinition } from './types.js';
 /** The local counterpart of expanding the PVC: grow the full volume, restart PostgreSQL if it died. */
 export const growVolume: RecoveryDefinition = {
   procedure: 'grow-volume',
-  validate: (_spec, scenario) => (scenario.fault?.type === 'disk-full' ? [] : ['grow-volume recovers only from fault type "disk-full"']),
+  validate: (_spec, scenario) =>
+    scenario.fault?.type === 'disk-full' ? [] : ['grow-volume recovers only from fault type "disk-full"'],
   async recover(ctx) {
     const fault = ctx.scenario.fault;
     if (fault?.type !== 'disk-full') throw new DrillError('error', 'grow-volume needs a disk-full fault');
@@ -19,6 +20,11 @@ export const growVolume: RecoveryDefinition = {
       ctx.rto.mark('restart');
       ctx.recorder.event('recover', `restarted ${ctx.primary.name} after the PANIC (crash recovery)`);
     }
-    ctx.recorder.measure('recovery', { procedure: 'grow-volume', fromMB: from, toMB: volume.sizeMB, restarted: ctx.facts.postmasterDied === true });
+    ctx.recorder.measure('recovery', {
+      procedure: 'grow-volume',
+      fromMB: from,
+      toMB: volume.sizeMB,
+      restarted: ctx.facts.postmasterDied === true,
+    });
   },
 };

@@ -17,8 +17,22 @@ export const pitr: RecoveryDefinition = {
   async recover(ctx, spec) {
     const { target, foundXid, found } = await prepareTarget(ctx, spec);
     const pause = target.type !== 'end-of-archive';
-    const options = { instanceName: 'restored', target, action: pause ? ('pause' as const) : ('promote' as const), prefetch: spec.prefetch, fallbackToOlder: true, ...(foundXid ? { foundXid } : {}) };
-    const restored = spec.from === 'pgbackrest' ? { ...(await restoreWithPgbackrest(ctx, options)), backup: { id: 'pgbackrest latest' }, replayEndLsn: undefined } : await restoreBaseBackup(ctx, options);
+    const options = {
+      instanceName: 'restored',
+      target,
+      action: pause ? ('pause' as const) : ('promote' as const),
+      prefetch: spec.prefetch,
+      fallbackToOlder: true,
+      ...(foundXid ? { foundXid } : {}),
+    };
+    const restored =
+      spec.from === 'pgbackrest'
+        ? {
+            ...(await restoreWithPgbackrest(ctx, options)),
+            backup: { id: 'pgbackrest latest' },
+            replayEndLsn: undefined,
+          }
+        : await restoreBaseBackup(ctx, options);
     if (pause) {
       const blocked = await checkDamagedTablesOn(ctx, restored.instance, { lockTimeoutMs: 2000 });
       ctx.rto.mark('check-paused');
@@ -33,7 +47,14 @@ export const pitr: RecoveryDefinition = {
     // The damaged cluster is retired once the application writes to the restored one.
     await old.stop('fast');
     ctx.facts.recoveryTargetAt = targetTime(target, ctx);
-    ctx.recorder.measure('recovery', { procedure: 'pitr', backup: restored.backup.id, target, ...(found ? { foundInWal: found } : {}), seconds: restored.seconds, replayEndLsn: restored.replayEndLsn ?? null });
+    ctx.recorder.measure('recovery', {
+      procedure: 'pitr',
+      backup: restored.backup.id,
+      target,
+      ...(found ? { foundInWal: found } : {}),
+      seconds: restored.seconds,
+      replayEndLsn: restored.replayEndLsn ?? null,
+    });
   },
 };
 
@@ -52,10 +73,15 @@ export async function checkDamagedTablesOn(
     if (opts.lockTimeoutMs) await c.query(`SET lock_timeout = ${opts.lockTimeoutMs}`);
     for (const table of tables) {
       const expected = ctx.baseline?.rowCounts[table];
-      const actual = await rowCount(c, table).catch((err: Error & { code?: string }) => (err.code === '55P03' ? 'locked' : `error: ${err.message}`));
+      const actual = await rowCount(c, table).catch((err: Error & { code?: string }) =>
+        err.code === '55P03' ? 'locked' : `error: ${err.message}`,
+      );
       if (actual === 'locked') {
         blocked.push(table);
-        ctx.recorder.event('recover', `${table} is locked on the paused instance by the replayed destructive transaction; checked after promotion`);
+        ctx.recorder.event(
+          'recover',
+          `${table} is locked on the paused instance by the replayed destructive transaction; checked after promotion`,
+        );
         continue;
       }
       ctx.recorder.check({
@@ -76,10 +102,15 @@ function targetTime(target: RecoveryTarget, ctx: DrillContext): number | undefin
   return (ctx.fault?.commitAt as number | undefined) ?? ctx.fault?.at;
 }
 
-export function requireArchivedBaseBackup(spec: RecoverySpec, scenario: { backup: { method: string; archiveWal?: boolean }[] }): string[] {
-  if (spec.from === 'pgbackrest') return scenario.backup.some((b) => b.method === 'pgbackrest') ? [] : ['recovery.from "pgbackrest" needs backup: [{ method: pgbackrest }]'];
+export function requireArchivedBaseBackup(
+  spec: RecoverySpec,
+  scenario: { backup: { method: string; archiveWal?: boolean }[] },
+): string[] {
+  if (spec.from === 'pgbackrest')
+    return scenario.backup.some((b) => b.method === 'pgbackrest')
+      ? []
+      : ['recovery.from "pgbackrest" needs backup: [{ method: pgbackrest }]'];
   return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal !== false)
     ? []
     : ['needs a base backup with WAL archiving (backup: [{ method: basebackup, archiveWal: true }])'];
 }
-

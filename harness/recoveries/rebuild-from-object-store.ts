@@ -22,11 +22,22 @@ export const rebuildFromObjectStore: RecoveryDefinition = {
       await archiveCurrentWal(ctx);
       ctx.rto.mark('fence-and-archive');
     }
-    const restored = await restoreBaseBackup(ctx, { instanceName: 'rebuilt', target: { type: 'end-of-archive' }, action: 'promote', prefetch: spec.prefetch, fallbackToOlder: true });
+    const restored = await restoreBaseBackup(ctx, {
+      instanceName: 'rebuilt',
+      target: { type: 'end-of-archive' },
+      action: 'promote',
+      prefetch: spec.prefetch,
+      fallbackToOlder: true,
+    });
     ctx.primary = restored.instance;
     ctx.ledger.retarget(ctx.db(restored.instance), restored.instance.name);
     if (await old.isRunning()) await old.stop('fast');
-    ctx.recorder.measure('recovery', { procedure: 'rebuild-from-object-store', backup: restored.backup.id, seconds: restored.seconds, replayEndLsn: restored.replayEndLsn ?? null });
+    ctx.recorder.measure('recovery', {
+      procedure: 'rebuild-from-object-store',
+      backup: restored.backup.id,
+      seconds: restored.seconds,
+      replayEndLsn: restored.replayEndLsn ?? null,
+    });
   },
 };
 

@@ -36,7 +36,13 @@ export const undelete: RecoveryDefinition = {
     const copied = await copyBack(ctx, side.instance);
     ctx.rto.mark('copy-back');
     await side.instance.stop('fast');
-    ctx.recorder.measure('recovery', { procedure: 'undelete', backup: side.backup.id, target, copied, seconds: side.seconds });
+    ctx.recorder.measure('recovery', {
+      procedure: 'undelete',
+      backup: side.backup.id,
+      target,
+      copied,
+      seconds: side.seconds,
+    });
   },
 };
 
@@ -48,7 +54,9 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
   const order = await withClient(sideConn, (c) => tablesInDependencyOrder(c, Object.keys(baseline.rowCounts)));
   await withClient(ctx.db(), async (primary) => {
     for (const table of order) {
-      const exists = (await primary.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [quoteIdent(table)])).rows[0].ok as boolean;
+      const exists = (
+        await primary.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [quoteIdent(table)])
+      ).rows[0]!.ok;
       if (!exists) await recreateTable(ctx, side, table);
       const before = await rowCount(primary, table);
       if (before === baseline.rowCounts[table]) continue;
@@ -58,19 +66,30 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
       source.on('error', () => {});
       await source.connect();
       try {
-        await pipeline(source.query(copyTo(`COPY ${quoteIdent(table)} TO STDOUT`)), primary.query(copyFrom('COPY drdrill_undelete FROM STDIN')));
+        await pipeline(
+          source.query(copyTo(`COPY ${quoteIdent(table)} TO STDOUT`)),
+          primary.query(copyFrom('COPY drdrill_undelete FROM STDIN')),
+        );
       } finally {
         await source.end();
       }
-      const r = await primary.query(`INSERT INTO ${quoteIdent(table)} SELECT * FROM drdrill_undelete ON CONFLICT DO NOTHING`);
+      const r = await primary.query(
+        `INSERT INTO ${quoteIdent(table)} SELECT * FROM drdrill_undelete ON CONFLICT DO NOTHING`,
+      );
       await primary.query('COMMIT');
       copied[table] = r.rowCount ?? 0;
       ctx.recorder.event('recover', `copied ${copied[table]} rows of ${table} back from the side instance`);
     }
     // Sequences must not hand out ids of the rows that came back.
     for (const table of order) {
-      const seq = (await primary.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [table])).rows[0]?.seq;
-      if (seq) await primary.query(`SELECT setval($1, greatest((SELECT last_value FROM ${seq}), (SELECT coalesce(max(id), 1) FROM ${quoteIdent(table)})))`, [seq]);
+      const seq = (
+        await primary.query<{ seq: string | null }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [table])
+      ).rows[0]?.seq;
+      if (seq)
+        await primary.query(
+          `SELECT setval($1, greatest((SELECT last_value FROM ${seq}), (SELECT coalesce(max(id), 1) FROM ${quoteIdent(table)})))`,
+          [seq],
+        );
     }
   });
   return copied;
@@ -79,7 +98,10 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
 /** A dropped table comes back with its definition, indexes and constraints, from the side instance. */
 async function recreateTable(ctx: DrillContext, side: PgInstance, table: string): Promise<void> {
   const dump = await side.runTool('pg_dump', { args: ['-s', '-t', table, '--no-owner', DRILL_DATABASE] });
-  await ctx.primary.runTool('psql', { args: ['-v', 'ON_ERROR_STOP=1', '-q', '-d', DRILL_DATABASE], stdin: dump.stdout });
+  await ctx.primary.runTool('psql', {
+    args: ['-v', 'ON_ERROR_STOP=1', '-q', '-d', DRILL_DATABASE],
+    stdin: dump.stdout,
+  });
   ctx.recorder.event('recover', `recreated ${table} on the primary from the side instance's schema`);
 }
 

@@ -18,6 +18,8 @@ export const catalogKey = (id: string) => `backups/${id}/backup.json`;
 /** Every base backup with a catalog object, oldest first. */
 export async function listBaseBackups(store: ObjectStore): Promise<CatalogEntry[]> {
   const keys = (await store.list('backups/')).filter((o) => o.key.endsWith('/backup.json'));
-  const entries = await Promise.all(keys.map(async (o) => JSON.parse((await store.getBuffer(o.key)).toString('utf8')) as CatalogEntry));
+  const entries = await Promise.all(
+    keys.map(async (o) => JSON.parse((await store.getBuffer(o.key)).toString('utf8')) as CatalogEntry),
+  );
   return entries.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
 }

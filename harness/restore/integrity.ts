@@ -3,7 +3,11 @@ import type { DrillContext } from '../engine/context.js';
 import type { CatalogEntry } from './catalog.js';
 
 /** Re-hashes every object of a base backup and compares it with the sha256 recorded in its catalog. */
-export async function verifyBackupObjects(ctx: DrillContext, entry: CatalogEntry, opts: { record?: boolean } = {}): Promise<{ ok: boolean; problems: string[]; actual: Record<string, string> }> {
+export async function verifyBackupObjects(
+  ctx: DrillContext,
+  entry: CatalogEntry,
+  opts: { record?: boolean } = {},
+): Promise<{ ok: boolean; problems: string[]; actual: Record<string, string> }> {
   const problems: string[] = [];
   const actual: Record<string, string> = {};
   for (const o of entry.objects) {
@@ -16,7 +20,10 @@ export async function verifyBackupObjects(ctx: DrillContext, entry: CatalogEntry
         bytes += (chunk as Buffer).length;
       }
       actual[rel] = hash.digest('hex');
-      if (actual[rel] !== o.sha256) problems.push(`${rel}: sha256 ${actual[rel]} (${bytes} bytes) differs from the catalog's ${o.sha256} (${o.bytes} bytes)`);
+      if (actual[rel] !== o.sha256)
+        problems.push(
+          `${rel}: sha256 ${actual[rel]} (${bytes} bytes) differs from the catalog's ${o.sha256} (${o.bytes} bytes)`,
+        );
     } catch (err) {
       problems.push(`${rel}: ${(err as Error).message}`);
     }

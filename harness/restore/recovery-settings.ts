@@ -3,10 +3,15 @@ import { DrillError } from '../engine/errors.js';
 import type { RecoveryTarget } from '../scenario/schema.js';
 
 /** recovery_target_* settings for a target; `before-fault` stops just before the destructive transaction. */
-export function recoveryTargetSettings(target: RecoveryTarget, fault: FaultRecord | undefined, foundXid?: string): Record<string, string> {
+export function recoveryTargetSettings(
+  target: RecoveryTarget,
+  fault: FaultRecord | undefined,
+  foundXid?: string,
+): Record<string, string> {
   switch (target.type) {
     case 'before-fault':
-      if (!fault?.txid) throw new DrillError('error', 'recovery.target "before-fault" needs a fault that recorded its transaction id');
+      if (!fault?.txid)
+        throw new DrillError('error', 'recovery.target "before-fault" needs a fault that recorded its transaction id');
       return { recovery_target_xid: fault.txid, recovery_target_inclusive: 'off' };
     case 'find-in-wal':
       if (!foundXid) throw new DrillError('error', 'the destructive transaction was not found in the archived WAL');

@@ -57,10 +57,18 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
     const suffix = attempt++ ? `-${attempt}` : '';
     const integrity = await verifyBackupObjects(ctx, backup, { record: false });
     const older = candidates[i + 1];
-    const evidence = { expected: Object.fromEntries(backup.objects.map((o) => [o.key, o.sha256])), actual: integrity.actual };
+    const evidence = {
+      expected: Object.fromEntries(backup.objects.map((o) => [o.key, o.sha256])),
+      actual: integrity.actual,
+    };
     if (!integrity.ok && older) {
       // Catching the damage and falling back is the procedure working, not failing.
-      ctx.recorder.check({ name: `damaged backup ${backup.id} was detected and not restored`, status: 'passed', message: `${integrity.problems.join('; ')}; falling back to ${older.id}`, evidence });
+      ctx.recorder.check({
+        name: `damaged backup ${backup.id} was detected and not restored`,
+        status: 'passed',
+        message: `${integrity.problems.join('; ')}; falling back to ${older.id}`,
+        evidence,
+      });
       ctx.recorder.event('restore', `backup ${backup.id} rejected: ${integrity.problems[0]}; trying ${older.id}`);
       continue;
     }
@@ -74,7 +82,15 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
     const gap = await findArchiveGap(ctx.store, backup);
     if (gap) {
       const message = `the WAL archive has a gap: segment ${gap.missing} is missing (archive continues to ${gap.newest}); replay would stop there and promote early`;
-      ctx.recorder.check({ name: 'WAL archive is continuous from the backup', status: 'failed', message, evidence: { expected: `every segment from ${segmentOfLsn(backup.timeline, backup.startLsn)} to ${gap.newest}`, actual: `${gap.missing} missing` } });
+      ctx.recorder.check({
+        name: 'WAL archive is continuous from the backup',
+        status: 'failed',
+        message,
+        evidence: {
+          expected: `every segment from ${segmentOfLsn(backup.timeline, backup.startLsn)} to ${gap.newest}`,
+          actual: `${gap.missing} missing`,
+        },
+      });
       throw new DrillError('failed', message);
     }
     const instance = await ctx.env.createInstance({ name: `${opts.instanceName}${suffix}`, initdb: false });
@@ -85,7 +101,12 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
       name: `pg_verifybackup of backup ${backup.id}`,
       status: verify.code === 0 ? 'passed' : 'failed',
       ...(verify.code ? { message: (verify.stderr || verify.stdout).trim().split('\n').slice(0, 3).join(' | ') } : {}),
-      evidence: { command: `pg_verifybackup -n ${instance.dataDir}`, expected: 'exit 0', actual: `exit ${verify.code}`, output: (verify.stdout + verify.stderr).slice(0, 4000) },
+      evidence: {
+        command: `pg_verifybackup -n ${instance.dataDir}`,
+        expected: 'exit 0',
+        actual: `exit ${verify.code}`,
+        output: (verify.stdout + verify.stderr).slice(0, 4000),
+      },
     });
     if (verify.code !== 0) {
       await instance.destroyData();
@@ -95,10 +116,19 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
     ctx.rto.mark('fetch-base-backup');
     return await replay(ctx, instance, backup, opts, fetchSeconds);
   }
-  throw new DrillError('failed', `no base backup passed its integrity checks (${candidates.map((c) => c.id).join(', ')}); refusing to restore a damaged backup`);
+  throw new DrillError(
+    'failed',
+    `no base backup passed its integrity checks (${candidates.map((c) => c.id).join(', ')}); refusing to restore a damaged backup`,
+  );
 }
 
-async function replay(ctx: DrillContext, instance: PgInstance, backup: CatalogEntry, opts: RestoreOptions, fetchSeconds: number): Promise<RestoreResult> {
+async function replay(
+  ctx: DrillContext,
+  instance: PgInstance,
+  backup: CatalogEntry,
+  opts: RestoreOptions,
+  fetchSeconds: number,
+): Promise<RestoreResult> {
   await instance.adoptDataDirectory();
   const archiving = opts.archive ?? true;
   await instance.configure({
@@ -106,14 +136,18 @@ async function replay(ctx: DrillContext, instance: PgInstance, backup: CatalogEn
     recovery_target_action: opts.action,
     recovery_target_timeline: 'latest',
     ...recoveryTargetSettings(opts.target, ctx.fault, opts.foundXid),
-    ...(archiving ? { archive_mode: 'on', archive_command: instance.walCommand('push', '%p %f') } : { archive_mode: 'off' }),
+    ...(archiving
+      ? { archive_mode: 'on', archive_command: instance.walCommand('push', '%p %f') }
+      : { archive_mode: 'off' }),
   });
   await instance.writeFile('recovery.signal', '');
   const newestBefore = newestSegment(await archivedWal(ctx.store), backup.timeline);
   const tReplay = Date.now();
   await instance.start({ waitReady: false });
   let exited = false;
-  void instance.exited().then(() => { exited = true; });
+  void instance.exited().then(() => {
+    exited = true;
+  });
 
   // Replay ends when the log says so; promotion when the server leaves recovery.
   let replayEnd: number | undefined;
@@ -122,17 +156,35 @@ async function replay(ctx: DrillContext, instance: PgInstance, backup: CatalogEn
   for (;;) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const log = await instance.logTail(400);
-    if (exited || /FATAL: .*recovery ended before configured recovery target was reached|FATAL: .*could not restore file/.test(log)) {
-      const fatal = log.split('\n').filter((l) => /FATAL|PANIC/.test(l)).slice(-2).join(' | ');
+    if (
+      exited ||
+      /FATAL: .*recovery ended before configured recovery target was reached|FATAL: .*could not restore file/.test(log)
+    ) {
+      const fatal = log
+        .split('\n')
+        .filter((l) => /FATAL|PANIC/.test(l))
+        .slice(-2)
+        .join(' | ');
       throw new DrillError('failed', `recovery of ${instance.name} stopped: ${fatal || 'postgres exited'}`);
     }
-    const redo = /redo done at ([0-9A-F]+\/[0-9A-F]+)|recovery stopping (?:before|after) .*?(?:, time .*)?$|pausing at the end of recovery|recovery has paused/m.exec(log);
+    const redo =
+      /redo done at ([0-9A-F]+\/[0-9A-F]+)|recovery stopping (?:before|after) .*?(?:, time .*)?$|pausing at the end of recovery|recovery has paused/m.exec(
+        log,
+      );
     if (redo && replayEnd === undefined) {
       replayEnd = Date.now();
       replayEndLsn = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(log)?.[1];
     }
-    if (replayEnd !== undefined && (await recoveryState(instance)) === (opts.action === 'pause' ? 'paused' : 'promoted')) break;
-    if (Date.now() > deadline) throw new DrillError('failed', `recovery of ${instance.name} did not finish within ${REPLAY_TIMEOUT_MS / 1000} s`);
+    if (
+      replayEnd !== undefined &&
+      (await recoveryState(instance)) === (opts.action === 'pause' ? 'paused' : 'promoted')
+    )
+      break;
+    if (Date.now() > deadline)
+      throw new DrillError(
+        'failed',
+        `recovery of ${instance.name} did not finish within ${REPLAY_TIMEOUT_MS / 1000} s`,
+      );
     await sleep(100, ctx.signal);
   }
   const replaySeconds = (replayEnd - tReplay) / 1000;
@@ -140,10 +192,20 @@ async function replay(ctx: DrillContext, instance: PgInstance, backup: CatalogEn
   const promoteSeconds = (Date.now() - replayEnd) / 1000;
   if (opts.action === 'promote') {
     ctx.rto.mark('promote');
-    if (opts.target.type === 'end-of-archive') await checkReplayReachedArchiveEnd(ctx, instance, backup.timeline, newestBefore);
+    if (opts.target.type === 'end-of-archive')
+      await checkReplayReachedArchiveEnd(ctx, instance, backup.timeline, newestBefore);
   }
-  ctx.recorder.event('restore', `${instance.name}: restored backup ${backup.id}, replayed to ${replayEndLsn ?? 'the target'} (${opts.action === 'pause' ? 'paused' : 'promoted'})`, { backup: backup.id, target: opts.target });
-  return { instance, backup, seconds: { fetch: fetchSeconds, replay: replaySeconds, promote: promoteSeconds }, ...(replayEndLsn ? { replayEndLsn } : {}) };
+  ctx.recorder.event(
+    'restore',
+    `${instance.name}: restored backup ${backup.id}, replayed to ${replayEndLsn ?? 'the target'} (${opts.action === 'pause' ? 'paused' : 'promoted'})`,
+    { backup: backup.id, target: opts.target },
+  );
+  return {
+    instance,
+    backup,
+    seconds: { fetch: fetchSeconds, replay: replaySeconds, promote: promoteSeconds },
+    ...(replayEndLsn ? { replayEndLsn } : {}),
+  };
 }
 
 async function recoveryState(instance: PgInstance): Promise<'recovering' | 'paused' | 'promoted' | 'down'> {
@@ -151,7 +213,9 @@ async function recoveryState(instance: PgInstance): Promise<'recovering' | 'paus
   c.on('error', () => {});
   try {
     await c.connect();
-    const r = await c.query<{ rec: boolean; pause: string }>(`SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`);
+    const r = await c.query<{ rec: boolean; pause: string }>(
+      `SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`,
+    );
     const row = r.rows[0]!;
     return !row.rec ? 'promoted' : row.pause === 'paused' ? 'paused' : 'recovering';
   } catch {
@@ -171,15 +235,28 @@ export async function promotePaused(ctx: DrillContext, instance: PgInstance): Pr
   } finally {
     await c.end();
   }
-  await retryUntil(`${instance.name} promoted`, () => recoveryState(instance), (s) => s === 'promoted', { timeoutMs: 60_000, signal: ctx.signal });
+  await retryUntil(
+    `${instance.name} promoted`,
+    () => recoveryState(instance),
+    (s) => s === 'promoted',
+    { timeoutMs: 60_000, signal: ctx.signal },
+  );
 }
 
 function newestSegment(names: string[], timeline: number): string | undefined {
-  return names.filter((n) => /^[0-9A-F]{24}$/.test(n) && segmentNumber(n).timeline === timeline).sort().at(-1);
+  return names
+    .filter((n) => /^[0-9A-F]{24}$/.test(n) && segmentNumber(n).timeline === timeline)
+    .sort()
+    .at(-1);
 }
 
 /** Without a target, PostgreSQL promotes at the first segment it cannot fetch: prove that was the archive's end. */
-async function checkReplayReachedArchiveEnd(ctx: DrillContext, instance: PgInstance, timeline: number, newest: string | undefined): Promise<void> {
+async function checkReplayReachedArchiveEnd(
+  ctx: DrillContext,
+  instance: PgInstance,
+  timeline: number,
+  newest: string | undefined,
+): Promise<void> {
   const log = await instance.logTail(400);
   const redo = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(log)?.[1];
   if (!redo || !newest) return;
@@ -188,8 +265,14 @@ async function checkReplayReachedArchiveEnd(ctx: DrillContext, instance: PgInsta
   ctx.recorder.check({
     name: 'replay reached the end of the WAL archive',
     status: ok ? 'passed' : 'failed',
-    ...(ok ? {} : { message: `replay ended in ${replayed} but the archive holds WAL up to ${newest}: recovery promoted early` }),
+    ...(ok
+      ? {}
+      : { message: `replay ended in ${replayed} but the archive holds WAL up to ${newest}: recovery promoted early` }),
     evidence: { expected: `redo done in ${newest} or later`, actual: `redo done at ${redo} (${replayed})` },
   });
-  if (!ok) throw new DrillError('failed', `recovery promoted early: replay ended in ${replayed}, the archive holds WAL up to ${newest}`);
+  if (!ok)
+    throw new DrillError(
+      'failed',
+      `recovery promoted early: replay ended in ${replayed}, the archive holds WAL up to ${newest}`,
+    );
 }

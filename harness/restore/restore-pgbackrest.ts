@@ -10,7 +10,10 @@ import { retryUntil } from '../util/retry.js';
 import { withClient } from '../verification/table-probes.js';
 import type { RestoreOptions } from './restore-base-backup.js';
 
-export async function restoreWithPgbackrest(ctx: DrillContext, opts: RestoreOptions): Promise<{ instance: PgInstance; seconds: { fetch: number; replay: number } }> {
+export async function restoreWithPgbackrest(
+  ctx: DrillContext,
+  opts: RestoreOptions,
+): Promise<{ instance: PgInstance; seconds: { fetch: number; replay: number } }> {
   const t0 = Date.now();
   const instance = await ctx.env.createInstance({ name: opts.instanceName, initdb: false });
   ctx.instances.set(instance.name, instance);
@@ -25,7 +28,9 @@ export async function restoreWithPgbackrest(ctx: DrillContext, opts: RestoreOpti
     `${instance.name} ${want} after pgbackrest restore`,
     () =>
       withClient(instance.connection('postgres'), async (c) => {
-        const r = await c.query<{ rec: boolean; pause: string }>(`SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`);
+        const r = await c.query<{ rec: boolean; pause: string }>(
+          `SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`,
+        );
         return !r.rows[0]!.rec ? 'promoted' : r.rows[0]!.pause;
       }),
     (state) => state === want,
@@ -41,7 +46,8 @@ function targetArgs(ctx: DrillContext, opts: RestoreOptions): string[] {
   const t = opts.target;
   switch (t.type) {
     case 'before-fault':
-      if (!ctx.fault?.txid) throw new DrillError('error', 'recovery.target "before-fault" needs a fault that recorded its transaction id');
+      if (!ctx.fault?.txid)
+        throw new DrillError('error', 'recovery.target "before-fault" needs a fault that recorded its transaction id');
       return ['--type=xid', `--target=${ctx.fault.txid}`, '--target-exclusive'];
     case 'find-in-wal':
       return ['--type=xid', `--target=${opts.foundXid}`, '--target-exclusive'];

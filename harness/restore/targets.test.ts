@@ -23,7 +23,10 @@ describe('point-in-time recovery lands exactly on every target type', () => {
   const marks: { xid: string; lsn: string; time: string } = { xid: '', lsn: '', time: '' };
 
   beforeAll(async () => {
-    const loaded = parseScenario('apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: targets }\nbackup: [ { method: basebackup } ]\n', 'targets.yaml');
+    const loaded = parseScenario(
+      'apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: targets }\nbackup: [ { method: basebackup } ]\n',
+      'targets.yaml',
+    );
     const standalone = await standaloneEnvironment('targets');
     const { env, onTeardown } = standalone;
     close = standalone.close;
@@ -33,9 +36,21 @@ describe('point-in-time recovery lands exactly on every target type', () => {
     await primary.configure(await basebackup.instanceSettings!(loaded.scenario.backup[0] as never, env, primary));
     await primary.start();
     ctx = {
-      loaded, scenario: loaded.scenario, runId: 'targets-run', workDir: env.workDir, outDir: env.workDir, logger: silentLogger,
-      recorder: new Recorder(performance.now()), rto: new RtoTimeline(), signal: new AbortController().signal,
-      env, store, primary, instances: new Map<string, PgInstance>(), facts: {}, onTeardown,
+      loaded,
+      scenario: loaded.scenario,
+      runId: 'targets-run',
+      workDir: env.workDir,
+      outDir: env.workDir,
+      logger: silentLogger,
+      recorder: new Recorder(performance.now()),
+      rto: new RtoTimeline(),
+      signal: new AbortController().signal,
+      env,
+      store,
+      primary,
+      instances: new Map<string, PgInstance>(),
+      facts: {},
+      onTeardown,
       db: (i?: PgInstance) => (i ?? primary).connection('postgres'),
       saveArtifact: async () => '',
     } as unknown as DrillContext;
@@ -43,10 +58,14 @@ describe('point-in-time recovery lands exactly on every target type', () => {
     await basebackup.take(ctx, loaded.scenario.backup[0] as never);
     await withClient(ctx.db(), async (c) => {
       for (let n = 1; n <= 20; n++) {
-        const r = await c.query<{ xid: string }>('INSERT INTO t VALUES ($1) RETURNING txid_current()::text AS xid', [n]);
+        const r = await c.query<{ xid: string }>('INSERT INTO t VALUES ($1) RETURNING txid_current()::text AS xid', [
+          n,
+        ]);
         if (n === 10) {
           marks.xid = r.rows[0]!.xid;
-          const m = await c.query<{ lsn: string; time: string }>(`SELECT pg_current_wal_insert_lsn()::text AS lsn, clock_timestamp()::text AS time`);
+          const m = await c.query<{ lsn: string; time: string }>(
+            `SELECT pg_current_wal_insert_lsn()::text AS lsn, clock_timestamp()::text AS time`,
+          );
           marks.lsn = m.rows[0]!.lsn;
           marks.time = m.rows[0]!.time;
           await c.query(`SELECT pg_create_restore_point('after-row-10')`);
@@ -69,8 +88,16 @@ describe('point-in-time recovery lands exactly on every target type', () => {
   ];
 
   it.each(targets)('%s', async (name, target, expected) => {
-    const restored = await restoreBaseBackup(ctx, { instanceName: `r-${name}`, target: target(), action: 'promote', prefetch: 2, archive: false });
-    const rows = await withClient(restored.instance.connection('postgres'), async (c) => (await c.query<{ n: number }>('SELECT n FROM t ORDER BY n')).rows.map((r) => r.n));
+    const restored = await restoreBaseBackup(ctx, {
+      instanceName: `r-${name}`,
+      target: target(),
+      action: 'promote',
+      prefetch: 2,
+      archive: false,
+    });
+    const rows = await withClient(restored.instance.connection('postgres'), async (c) =>
+      (await c.query<{ n: number }>('SELECT n FROM t ORDER BY n')).rows.map((r) => r.n),
+    );
     await restored.instance.stop('fast');
     expect(rows).toEqual(expected);
   });

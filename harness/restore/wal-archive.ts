@@ -14,7 +14,10 @@ export async function archivedWal(store: ObjectStore): Promise<string[]> {
  * The first segment missing between the backup's start and the newest archived segment of its timeline.
  * Replay would stop there and PostgreSQL could promote early, silently losing everything after it.
  */
-export async function findArchiveGap(store: ObjectStore, entry: CatalogEntry): Promise<{ missing: string; newest: string } | undefined> {
+export async function findArchiveGap(
+  store: ObjectStore,
+  entry: CatalogEntry,
+): Promise<{ missing: string; newest: string } | undefined> {
   const names = (await archivedWal(store)).filter(isSegmentName);
   return firstGap(names, segmentOfLsn(entry.timeline, entry.startLsn));
 }
@@ -31,7 +34,13 @@ export async function archiveCurrentWal(ctx: DrillContext): Promise<string> {
   // pg_stat_archiver counts a segment once archive_command succeeded, whichever tool archives it.
   await retryUntil(
     `WAL segment ${segment} archived`,
-    () => withClient(ctx.primary.connection('postgres'), async (c) => (await c.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver')).rows[0]!.last ?? ''),
+    () =>
+      withClient(
+        ctx.primary.connection('postgres'),
+        async (c) =>
+          (await c.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver')).rows[0]!
+            .last ?? '',
+      ),
     (last) => last.slice(0, 24) >= segment,
     { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
   );

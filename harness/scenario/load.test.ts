@@ -39,21 +39,29 @@ describe('scenario validation', () => {
   });
 
   it('names file:line:col, the path and the expected type for a wrong type', () => {
-    expect(problemsOf(valid + 'dataset: { fixture: shop, scale: "ten" }\n')).toEqual(['scenarios/x.yaml:5:34: dataset.scale must be a number, got string']);
+    expect(problemsOf(valid + 'dataset: { fixture: shop, scale: "ten" }\n')).toEqual([
+      'scenarios/x.yaml:5:34: dataset.scale must be a number, got string',
+    ]);
   });
 
   it('lists the fault types when fault.type is unknown', () => {
     const [p] = problemsOf(valid + 'fault:\n  type: accidental-deletion\n  sql: DELETE FROM customers\n');
-    expect(p).toBe('scenarios/x.yaml:6:9: fault.type must be one of "accidental-delete", "corruption", "disk-full", "cluster-loss", "primary-failure"');
+    expect(p).toBe(
+      'scenarios/x.yaml:6:9: fault.type must be one of "accidental-delete", "corruption", "disk-full", "cluster-loss", "primary-failure"',
+    );
   });
 
   it('rejects objectives whose unit does not fit the measurement, before anything runs', () => {
     const problems = problemsOf(valid.replace('"< 120s"', '"< 12 rows"'));
-    expect(problems).toEqual(['scenarios/x.yaml:4:20: objectives.rto "< 12 rows" gives a count but rto.serviceSeconds is a time']);
+    expect(problems).toEqual([
+      'scenarios/x.yaml:4:20: objectives.rto "< 12 rows" gives a count but rto.serviceSeconds is a time',
+    ]);
   });
 
   it('reports YAML syntax errors with their position', () => {
-    expect(problemsOf('apiVersion: drdrill/v1\nkind: Drill\nmetadata: {name: x\n')[0]).toMatch(/^scenarios\/x\.yaml:\d+:\d+: /);
+    expect(problemsOf('apiVersion: drdrill/v1\nkind: Drill\nmetadata: {name: x\n')[0]).toMatch(
+      /^scenarios\/x\.yaml:\d+:\d+: /,
+    );
   });
 
   it('reports every problem, not only the first', () => {
@@ -68,10 +76,13 @@ describe('scenario validation', () => {
   });
 
   it('ships a JSON Schema generated from the same definition', () => {
-    const shipped = JSON.parse(readFileSync(join(packageRoot(), 'scenarios', 'schema', 'drill.v1.schema.json'), 'utf8'));
-    expect(shipped, 'scenarios/schema/drill.v1.schema.json is stale: run "node bin/drdrill.js schema --write scenarios/schema/drill.v1.schema.json"').toEqual(
-      JSON.parse(JSON.stringify(scenarioJsonSchema())),
+    const shipped: unknown = JSON.parse(
+      readFileSync(join(packageRoot(), 'scenarios', 'schema', 'drill.v1.schema.json'), 'utf8'),
     );
+    expect(
+      shipped,
+      'scenarios/schema/drill.v1.schema.json is stale: run "node bin/drdrill.js schema --write scenarios/schema/drill.v1.schema.json"',
+    ).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
     expect(Object.keys((shipped as { properties: object }).properties)).toContain('fault');
   });
 });

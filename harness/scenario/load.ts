@@ -33,7 +33,10 @@ export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
   try {
     source = await readFile(file, 'utf8');
   } catch (err) {
-    throw new DrillError('invalid-config', `${file}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new DrillError(
+      'invalid-config',
+      `${file}: cannot read scenario (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   return parseScenario(source, displayPath(file));
 }
@@ -82,7 +85,14 @@ function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file
     const pair = findPair(node, key);
     if (pair) node = pair;
     path = [...path, key];
-    message = `is not a known key${issue.keys.length > 1 ? ` (nor ${issue.keys.slice(1).map((k) => `"${k}"`).join(', ')})` : ''}; expected one of ${knownKeys(issue.path.map(String))}`;
+    message = `is not a known key${
+      issue.keys.length > 1
+        ? ` (nor ${issue.keys
+            .slice(1)
+            .map((k) => `"${k}"`)
+            .join(', ')})`
+        : ''
+    }; expected one of ${knownKeys(issue.path.map(String))}`;
   }
   const offset = node?.range?.[0] ?? 0;
   const pos = lc.linePos(offset);
@@ -92,13 +102,16 @@ function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.message.includes('received undefined') ? `is required (${issue.expected})` : `must be ${article(issue.expected)}, got ${issue.message.replace(/^.*received /, '')}`;
+      return issue.message.includes('received undefined')
+        ? `is required (${issue.expected})`
+        : `must be ${article(issue.expected)}, got ${issue.message.replace(/^.*received /, '')}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union': {
       // A custom message (set on the union) says it best; otherwise list what each form expected.
       const { note, options } = issue as { note?: string; options?: unknown[] };
-      if (note === 'No matching discriminator') return `must be one of ${(options ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+      if (note === 'No matching discriminator')
+        return `must be one of ${(options ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
       if (!issue.message.startsWith('Invalid input')) return issue.message;
       return `does not match any allowed form: ${issue.errors.map((branch) => branch.map((e) => `${formatPath(e.path.map(String)) || '(value)'} ${e.message}`).join('; ')).join(' | ')}`;
     }
@@ -149,7 +162,10 @@ function unwrap(schema: unknown): unknown {
 
 function nodeAt(doc: Document, path: string[]): Node | undefined {
   for (let i = path.length; i >= 0; i--) {
-    const node = doc.getIn(path.slice(0, i).map((p) => (/^\d+$/.test(p) ? Number(p) : p)), true) as Node | undefined;
+    const node = doc.getIn(
+      path.slice(0, i).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+      true,
+    ) as Node | undefined;
     if (node && typeof node === 'object' && 'range' in node) {
       if (i === path.length) return node;
       // The value is missing: point at the key of the closest parent that exists.

@@ -11,7 +11,10 @@ describe('objective expressions', () => {
     ['rpo.lostSeconds', '< 15s', 'rpo.lostSeconds', '<', 15],
   ])('%s: "%s" → %s %s %s', (key, text, metric, comparator, value) => {
     const r = parseObjective(text, key);
-    expect(r).toEqual({ ok: true, value: { source: text, metric, comparator, value, unit: expect.any(String) } });
+    expect(r).toEqual({
+      ok: true,
+      value: { source: text, metric, comparator, value, unit: expect.any(String) as unknown },
+    });
   });
 
   it.each([
@@ -26,8 +29,14 @@ describe('objective expressions', () => {
   });
 
   it('compares with each operator', () => {
-    expect([compare(1, '<', 2), compare(2, '<', 2), compare(2, '<=', 2), compare(0, '=', 0), compare(3, '>', 2), compare(2, '>=', 3), compare(1, '!=', 1)]).toEqual([
-      true, false, true, true, true, false, false,
-    ]);
+    expect([
+      compare(1, '<', 2),
+      compare(2, '<', 2),
+      compare(2, '<=', 2),
+      compare(0, '=', 0),
+      compare(3, '>', 2),
+      compare(2, '>=', 3),
+      compare(1, '!=', 1),
+    ]).toEqual([true, false, true, true, true, false, false]);
   });
 });

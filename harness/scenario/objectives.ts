@@ -40,31 +40,47 @@ const UNIT_FACTORS: Record<string, { unit: MetricUnit; factor: number }> = {
 
 const EXPR = /^\s*(<=|>=|==|!=|<|>|=)\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/;
 
-export function parseObjective(source: string, key = 'rto'): { ok: true; value: Objective } | { ok: false; error: string } {
+export function parseObjective(
+  source: string,
+  key = 'rto',
+): { ok: true; value: Objective } | { ok: false; error: string } {
   const metric = METRIC_ALIASES[key] ?? key;
   const metricUnit = KNOWN_METRICS[metric];
   if (!metricUnit)
-    return { ok: false, error: `unknown measurement "${key}"; expected one of ${[...Object.keys(METRIC_ALIASES), ...Object.keys(KNOWN_METRICS)].map((k) => `"${k}"`).join(', ')}` };
+    return {
+      ok: false,
+      error: `unknown measurement "${key}"; expected one of ${[...Object.keys(METRIC_ALIASES), ...Object.keys(KNOWN_METRICS)].map((k) => `"${k}"`).join(', ')}`,
+    };
   const m = EXPR.exec(source);
   if (!m) return { ok: false, error: `"${source}" is not a threshold; expected e.g. "< 120s" or "= 0 rows"` };
   const [, rawOp, num, rawUnit] = m as unknown as [string, string, string, string];
   const unitName = rawUnit || (metricUnit === 'seconds' ? 's' : 'rows');
   const unit = UNIT_FACTORS[unitName];
-  if (!unit) return { ok: false, error: `unknown unit "${rawUnit}" in "${source}"; expected ms, s, m, h, rows or writes` };
+  if (!unit)
+    return { ok: false, error: `unknown unit "${rawUnit}" in "${source}"; expected ms, s, m, h, rows or writes` };
   if (unit.unit !== metricUnit)
-    return { ok: false, error: `"${source}" gives ${unit.unit === 'seconds' ? 'a time' : 'a count'} but ${metric} is ${metricUnit === 'seconds' ? 'a time' : 'a count'}` };
+    return {
+      ok: false,
+      error: `"${source}" gives ${unit.unit === 'seconds' ? 'a time' : 'a count'} but ${metric} is ${metricUnit === 'seconds' ? 'a time' : 'a count'}`,
+    };
   const comparator = (rawOp === '==' ? '=' : rawOp) as Comparator;
   return { ok: true, value: { source, metric, comparator, value: Number(num) * unit.factor, unit: metricUnit } };
 }
 
 export function compare(actual: number, comparator: Comparator, expected: number): boolean {
   switch (comparator) {
-    case '<': return actual < expected;
-    case '<=': return actual <= expected;
-    case '=': return actual === expected;
-    case '>=': return actual >= expected;
-    case '>': return actual > expected;
-    case '!=': return actual !== expected;
+    case '<':
+      return actual < expected;
+    case '<=':
+      return actual <= expected;
+    case '=':
+      return actual === expected;
+    case '>=':
+      return actual >= expected;
+    case '>':
+      return actual > expected;
+    case '!=':
+      return actual !== expected;
   }
 }
 

@@ -17,12 +17,16 @@ export const RECOVERY_PROCEDURES = [
 export const BACKUP_METHODS = ['basebackup', 'dump', 'pgbackrest'] as const;
 export const ENVIRONMENT_KINDS = ['native', 'testcontainers', 'kubernetes'] as const;
 
-const identifier = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a lower-case name of letters, digits and "-"');
+const identifier = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a lower-case name of letters, digits and "-"');
 const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a table name');
 const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "30s", "500ms" or "5m"');
 
 /** A secret is never written into a scenario: it names the environment variable that holds it. */
-export const secretRef = z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') });
+export const secretRef = z.strictObject({
+  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+});
 
 export const objectivesSchema = z
   .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
@@ -31,11 +35,14 @@ export const objectivesSchema = z
       const list = Array.isArray(exprs) ? exprs : [exprs];
       list.forEach((text, i) => {
         const parsed = parseObjective(text, key);
-        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error, path: Array.isArray(exprs) ? [key, i] : [key] });
+        if (!parsed.ok)
+          ctx.addIssue({ code: 'custom', message: parsed.error, path: Array.isArray(exprs) ? [key, i] : [key] });
       });
     }
   })
-  .describe('Thresholds on measurements, e.g. { rto: "< 120s", rpo: "= 0 rows" }. Keys: rto, rpo or a measurement path such as rto.verifiedSeconds.');
+  .describe(
+    'Thresholds on measurements, e.g. { rto: "< 120s", rpo: "= 0 rows" }. Keys: rto, rpo or a measurement path such as rto.verifiedSeconds.',
+  );
 
 const embeddedStore = z.strictObject({ kind: z.literal('embedded'), tls: z.boolean().optional() });
 const s3Store = z.strictObject({
@@ -73,26 +80,47 @@ export const environmentSchema = z.strictObject({
   objectStore: objectStoreSchema.default({ kind: 'embedded' }),
   images: z
     .strictObject({
-      postgres: z.string().optional().describe('PostgreSQL image (testcontainers); default: DRDRILL_POSTGRES_IMAGE, a local build, else postgres:<version>'),
-      objectStore: z.string().optional().describe('MinIO-compatible image (testcontainers); default: DRDRILL_OBJECT_STORE_IMAGE, a local build, else a pinned minio/minio release'),
+      postgres: z
+        .string()
+        .optional()
+        .describe(
+          'PostgreSQL image (testcontainers); default: DRDRILL_POSTGRES_IMAGE, a local build, else postgres:<version>',
+        ),
+      objectStore: z
+        .string()
+        .optional()
+        .describe(
+          'MinIO-compatible image (testcontainers); default: DRDRILL_OBJECT_STORE_IMAGE, a local build, else a pinned minio/minio release',
+        ),
     })
     .optional(),
 });
 
 export const datasetSchema = z.strictObject({
   fixture: z.enum(['shop']).default('shop'),
-  scale: z.number().int().min(1).max(10_000_000).default(1000).describe('number of customers; other tables scale with it'),
+  scale: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(1000)
+    .describe('number of customers; other tables scale with it'),
   seed: z.number().int().default(42),
 });
 
 export const workloadSchema = z.strictObject({
   ledger: z
     .strictObject({
-      rate: z.union([z.number().positive().max(100_000), z.literal('max')]).default(100).describe('commits per second, or "max"'),
+      rate: z
+        .union([z.number().positive().max(100_000), z.literal('max')])
+        .default(100)
+        .describe('commits per second, or "max"'),
     })
     .default({ rate: 100 }),
   before: duration.default('3s').describe('how long the workload runs before the fault'),
-  after: duration.default('2s').describe('how long the workload keeps running on the recovered primary before verification'),
+  after: duration
+    .default('2s')
+    .describe('how long the workload keeps running on the recovered primary before verification'),
 });
 
 const basebackupSchema = z.strictObject({
@@ -102,7 +130,10 @@ const basebackupSchema = z.strictObject({
 });
 const dumpSchema = z.strictObject({
   method: z.literal('dump'),
-  formats: z.array(z.enum(['custom', 'plain-gzip'])).min(1).default(['custom']),
+  formats: z
+    .array(z.enum(['custom', 'plain-gzip']))
+    .min(1)
+    .default(['custom']),
 });
 const pgbackrestSchema = z.strictObject({
   method: z.literal('pgbackrest'),
@@ -111,8 +142,14 @@ const pgbackrestSchema = z.strictObject({
 export const backupSchema = z.discriminatedUnion('method', [basebackupSchema, dumpSchema, pgbackrestSchema]);
 
 const archiveDamage = {
-  removeWalSegment: z.boolean().default(false).describe('also delete a WAL segment after the newest base backup from the archive'),
-  tamperNewestBackup: z.boolean().default(false).describe('also change bytes of the newest base backup in the object store'),
+  removeWalSegment: z
+    .boolean()
+    .default(false)
+    .describe('also delete a WAL segment after the newest base backup from the archive'),
+  tamperNewestBackup: z
+    .boolean()
+    .default(false)
+    .describe('also change bytes of the newest base backup in the object store'),
 };
 const accidentalDelete = z.strictObject({
   type: z.literal('accidental-delete'),
@@ -125,7 +162,10 @@ const corruption = z.strictObject({
   target: z.enum(['heap', 'index', 'segment']).default('heap'),
   bytes: z.number().int().min(1).max(8192).default(16),
   pages: z.number().int().min(1).max(64).default(1),
-  corruptNewestBackup: z.boolean().default(false).describe('also tamper with the newest base backup in the object store'),
+  corruptNewestBackup: z
+    .boolean()
+    .default(false)
+    .describe('also tamper with the newest base backup in the object store'),
 });
 const diskFull = z.strictObject({
   type: z.literal('disk-full'),
@@ -137,14 +177,23 @@ const primaryFailure = z.strictObject({
   type: z.literal('primary-failure'),
   signal: z.enum(['SIGKILL', 'SIGQUIT']).default('SIGKILL'),
 });
-export const faultSchema = z.discriminatedUnion('type', [accidentalDelete, corruption, diskFull, clusterLoss, primaryFailure]);
+export const faultSchema = z.discriminatedUnion('type', [
+  accidentalDelete,
+  corruption,
+  diskFull,
+  clusterLoss,
+  primaryFailure,
+]);
 
 export const recoveryTargetSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('before-fault') }),
   z.strictObject({ type: z.literal('find-in-wal'), table: sqlIdentifier.optional() }),
   z.strictObject({ type: z.literal('time'), value: z.string() }),
   z.strictObject({ type: z.literal('xid'), value: z.string().regex(/^\d+$/, 'a transaction id (digits only)') }),
-  z.strictObject({ type: z.literal('lsn'), value: z.string().regex(/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/, 'an LSN such as 0/3000060') }),
+  z.strictObject({
+    type: z.literal('lsn'),
+    value: z.string().regex(/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/, 'an LSN such as 0/3000060'),
+  }),
   z.strictObject({ type: z.literal('name'), value: z.string().min(1) }),
   z.strictObject({ type: z.literal('immediate') }),
   z.strictObject({ type: z.literal('end-of-archive') }),
@@ -156,18 +205,32 @@ export const recoverySchema = z.strictObject({
   from: z.enum(['basebackup', 'dump', 'pgbackrest']).optional().describe('which backup method to restore from'),
   prefetch: z.number().int().min(0).max(32).default(4).describe('WAL segments fetched ahead in parallel'),
   rewindOldPrimary: z.boolean().default(false),
-  tables: z.array(sqlIdentifier).min(1).optional().describe('restore-dump: restore only these tables (pg_restore --table)'),
-  schemas: z.array(sqlIdentifier).min(1).optional().describe('restore-dump: restore only these schemas (pg_restore --schema)'),
+  tables: z
+    .array(sqlIdentifier)
+    .min(1)
+    .optional()
+    .describe('restore-dump: restore only these tables (pg_restore --table)'),
+  schemas: z
+    .array(sqlIdentifier)
+    .min(1)
+    .optional()
+    .describe('restore-dump: restore only these schemas (pg_restore --schema)'),
 });
 
-export const verifyStepSchema = z.union([
-  z.strictObject({ rowCounts: z.literal('baseline') }),
-  z.strictObject({ fingerprint: z.array(sqlIdentifier).min(1) }),
-  z.strictObject({ sequences: z.literal(true) }),
-  z.strictObject({ schemaDiff: z.literal(true) }),
-  z.strictObject({ amcheck: z.literal(true) }),
-  z.strictObject({ ledger: z.enum(['complete', 'until-target']) }),
-], { error: 'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { ledger: complete | until-target }' });
+export const verifyStepSchema = z.union(
+  [
+    z.strictObject({ rowCounts: z.literal('baseline') }),
+    z.strictObject({ fingerprint: z.array(sqlIdentifier).min(1) }),
+    z.strictObject({ sequences: z.literal(true) }),
+    z.strictObject({ schemaDiff: z.literal(true) }),
+    z.strictObject({ amcheck: z.literal(true) }),
+    z.strictObject({ ledger: z.enum(['complete', 'until-target']) }),
+  ],
+  {
+    error:
+      'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { ledger: complete | until-target }',
+  },
+);
 
 export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('drdrill/v1'),
@@ -179,7 +242,11 @@ export const scenarioSchema = z.strictObject({
   }),
   objectives: objectivesSchema.default({}),
   deadline: duration.default('10m').describe('the whole drill times out after this'),
-  environment: environmentSchema.default({ kind: 'native', postgres: { settings: {} }, objectStore: { kind: 'embedded' } }),
+  environment: environmentSchema.default({
+    kind: 'native',
+    postgres: { settings: {} },
+    objectStore: { kind: 'embedded' },
+  }),
   dataset: datasetSchema.default({ fixture: 'shop', scale: 1000, seed: 42 }),
   workload: workloadSchema.default({ ledger: { rate: 100 }, before: '3s', after: '2s' }),
   backup: z.array(backupSchema).default([]),

@@ -3,7 +3,7 @@ import { faultDefinition } from '../faults/index.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import type { LoadedScenario } from './load.js';
 import { ScenarioError, type ScenarioProblem } from './load.js';
-import type { BackupSpec, FaultSpec } from './schema.js';
+import type { BackupSpec } from './schema.js';
 
 /**
  * Checks across fields that the schema alone cannot express (a fault this build lacks, a recovery that
@@ -12,17 +12,18 @@ import type { BackupSpec, FaultSpec } from './schema.js';
 export function checkSemantics(loaded: LoadedScenario): void {
   const { scenario } = loaded;
   const problems: ScenarioProblem[] = [];
-  const add = (path: string, message: string) => problems.push({ file: loaded.file, ...locate(loaded.source, path), path, message });
+  const add = (path: string, message: string) =>
+    problems.push({ file: loaded.file, ...locate(loaded.source, path), path, message });
 
   scenario.backup.forEach((b: BackupSpec, i) => {
     const def = backupDefinition(b.method);
     if (!def) add(`backup[${i}].method`, `"${b.method}" is not implemented in this build`);
-    else for (const p of def.validate?.(b as never, scenario) ?? []) add(`backup[${i}]`, p);
+    else for (const p of def.validate?.(b, scenario) ?? []) add(`backup[${i}]`, p);
   });
   if (scenario.fault) {
     const def = faultDefinition(scenario.fault.type);
     if (!def) add('fault.type', `"${scenario.fault.type}" is not implemented in this build`);
-    else for (const p of def.validate?.(scenario.fault as Extract<FaultSpec, { type: typeof scenario.fault.type }> as never, scenario) ?? []) add('fault', p);
+    else for (const p of def.validate?.(scenario.fault, scenario) ?? []) add('fault', p);
   }
   const rec = recoveryDefinition(scenario.recovery.procedure);
   if (!rec) add('recovery.procedure', `"${scenario.recovery.procedure}" is not implemented in this build`);

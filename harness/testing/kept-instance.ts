@@ -13,7 +13,10 @@ import { retryUntil } from '../util/retry.js';
  * Starts PostgreSQL on an instance's data directory that a drill left behind with --keep, so a test can
  * query the recovered database itself instead of trusting the drill's own figures.
  */
-export async function startKeptInstance(workDir: string, instance: string): Promise<{ client: pg.Client; stop(): Promise<void> }> {
+export async function startKeptInstance(
+  workDir: string,
+  instance: string,
+): Promise<{ client: pg.Client; stop(): Promise<void> }> {
   const [run] = readdirSync(workDir).filter((d) => d.startsWith('drdrill-'));
   const dataDir = join(workDir, run!, 'instances', instance, 'data');
   const socket = mkdtempSync(join(tmpdir(), 'drdrill-sock-'));
@@ -21,10 +24,25 @@ export async function startKeptInstance(workDir: string, instance: string): Prom
   chmodSync(socket, 0o755);
   if (account) chownSync(socket, account.uid, account.gid);
   const port = await freePort();
-  const child = spawn(join(findPostgresBinDir(), 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socket}`, '-c', 'archive_mode=off'], {
-    stdio: 'ignore',
-    ...(account ? { uid: account.uid, gid: account.gid } : {}),
-  });
+  const child = spawn(
+    join(findPostgresBinDir(), 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${socket}`,
+      '-c',
+      'archive_mode=off',
+    ],
+    {
+      stdio: 'ignore',
+      ...(account ? { uid: account.uid, gid: account.gid } : {}),
+    },
+  );
   const exited = new Promise((r) => child.once('exit', r));
   const conn = { host: '127.0.0.1', port, user: 'postgres', database: 'drdrill' };
   const client = await retryUntil(
@@ -51,6 +69,8 @@ export async function startKeptInstance(workDir: string, instance: string): Prom
 
 /** Acknowledged writes from a drill's ack file that a database does not hold: an independent RPO count. */
 export async function missingAcks(client: pg.Client, ackFile: string): Promise<Ack[]> {
-  const present = new Set((await client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)));
+  const present = new Set(
+    (await client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)),
+  );
   return parseAckFile(readFileSync(ackFile, 'utf8')).filter((a) => !present.has(a.seq));
 }

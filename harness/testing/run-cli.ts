@@ -4,12 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../util/paths.js';
 
-export interface CliResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 export const DRDRILL_BIN = join(packageRoot(), 'bin', 'drdrill.js');
 
 /** Runs the real, built CLI (`npm run build` first), as users and CI do. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStdout?: (chunk: string) => void; timeoutMs?: number } = {}): Promise<CliResult> & { pid: number } {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStdout?: (chunk: string) => void; timeoutMs?: number } = {},
+): Promise<CliResult> & { pid: number } {
   const child = spawn(process.execPath, [DRDRILL_BIN, ...args], {
     cwd: opts.cwd ?? packageRoot(),
     env: { ...process.env, CI: 'true', ...opts.env },
@@ -17,8 +25,13 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d; opts.onStdout?.(d.toString()); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d; });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    opts.onStdout?.(d.toString());
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
   const promise = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => {

@@ -8,7 +8,14 @@ import { environmentSchema, type EnvironmentKind } from '../scenario/schema.js';
 import { silentLogger } from '../util/logger.js';
 
 /** An environment (native by default) outside any drill, for benchmarks and library tests; `close()` runs its teardowns. */
-export async function standaloneEnvironment(name: string, kind: EnvironmentKind = 'native'): Promise<{ env: StartedEnvironment; close(): Promise<void>; onTeardown(title: string, fn: () => Promise<void>): void }> {
+export async function standaloneEnvironment(
+  name: string,
+  kind: EnvironmentKind = 'native',
+): Promise<{
+  env: StartedEnvironment;
+  close: () => Promise<void>;
+  onTeardown: (title: string, fn: () => Promise<void>) => void;
+}> {
   const base = mkdtempSync(join(tmpdir(), 'drdrill-bench-'));
   chmodSync(base, 0o755);
   const runner = new TaskRunner<object>(new AbortController().signal);

@@ -21,7 +21,10 @@ export async function provisionStandbys(ctx: DrillContext): Promise<void> {
     });
   }
   await waitForStreaming(ctx, ctx.primary, spec.count, spec.synchronous);
-  ctx.recorder.event('provision', `${spec.count} ${spec.synchronous ? 'synchronous' : 'asynchronous'} standby(s) streaming from ${ctx.primary.name}`);
+  ctx.recorder.event(
+    'provision',
+    `${spec.count} ${spec.synchronous ? 'synchronous' : 'asynchronous'} standby(s) streaming from ${ctx.primary.name}`,
+  );
 }
 
 export async function createStandby(ctx: DrillContext, name: string, source: PgInstance): Promise<PgInstance> {
@@ -29,17 +32,46 @@ export async function createStandby(ctx: DrillContext, name: string, source: PgI
   ctx.instances.set(name, standby);
   const peer = source.peerConnection('postgres');
   await standby.runTool('pg_basebackup', {
-    args: ['-D', standby.dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '-h', peer.host, '-p', String(peer.port), '-U', peer.user, '-d', `application_name=${name}`],
+    args: [
+      '-D',
+      standby.dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '--checkpoint=fast',
+      '-h',
+      peer.host,
+      '-p',
+      String(peer.port),
+      '-U',
+      peer.user,
+      '-d',
+      `application_name=${name}`,
+    ],
   });
   await standby.adoptDataDirectory({ archive_mode: 'off' });
   await standby.start();
   return standby;
 }
 
-export async function waitForStreaming(ctx: DrillContext, primary: PgInstance, count: number, synchronous: boolean): Promise<void> {
+export async function waitForStreaming(
+  ctx: DrillContext,
+  primary: PgInstance,
+  count: number,
+  synchronous: boolean,
+): Promise<void> {
   await retryUntil(
     `${count} standby(s) streaming${synchronous ? ' synchronously' : ''} from ${primary.name}`,
-    () => withClient(primary.connection('postgres'), async (c) => (await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_replication WHERE state = 'streaming'${synchronous ? ` AND sync_state IN ('sync', 'quorum')` : ''}`)).rows[0]!.n),
+    () =>
+      withClient(
+        primary.connection('postgres'),
+        async (c) =>
+          (
+            await c.query<{ n: string }>(
+              `SELECT count(*)::text AS n FROM pg_stat_replication WHERE state = 'streaming'${synchronous ? ` AND sync_state IN ('sync', 'quorum')` : ''}`,
+            )
+          ).rows[0]!.n,
+      ),
     (n) => Number(n) >= count,
     { timeoutMs: 60_000, intervalMs: 200, signal: ctx.signal },
   );

@@ -24,13 +24,19 @@ export async function retryUntil<T>(
   }
 }
 
+/** The reason an AbortSignal was aborted with, as an Error (a bare value is wrapped). */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 /** Resolves after ms, or rejects with the signal's reason as soon as it aborts (no timer is left behind). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<void>((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(abortError(signal!));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -8,7 +8,16 @@ export async function verifyAmcheck(ctx: DrillContext): Promise<void> {
   ctx.recorder.check({
     name: 'pg_amcheck finds no corruption',
     status: r.code === 0 ? 'passed' : 'failed',
-    ...(r.code === 0 ? {} : { message: `pg_amcheck exited ${r.code}: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 3).join(' | ')}` }),
-    evidence: { command: `pg_amcheck ${args.join(' ')}`, expected: 'exit 0', actual: `exit ${r.code}`, output: (r.stdout + r.stderr).slice(0, 8000) },
+    ...(r.code === 0
+      ? {}
+      : {
+          message: `pg_amcheck exited ${r.code}: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 3).join(' | ')}`,
+        }),
+    evidence: {
+      command: `pg_amcheck ${args.join(' ')}`,
+      expected: 'exit 0',
+      actual: `exit ${r.code}`,
+      output: (r.stdout + r.stderr).slice(0, 8000),
+    },
   });
 }

@@ -29,8 +29,16 @@ export async function takeBaseline(ctx: DrillContext): Promise<Baseline> {
          FROM unnest($1::text[]) AS t`,
       [tables],
     );
-    const relations = Object.fromEntries(rel.rows.map((r) => [r.name, { oid: r.oid, relfilenode: r.relfilenode, databaseOid: r.datoid }]));
-    return { takenAt: new Date().toISOString(), rowCounts, fingerprints, sequences: await sequenceValues(c), relations };
+    const relations = Object.fromEntries(
+      rel.rows.map((r) => [r.name, { oid: r.oid, relfilenode: r.relfilenode, databaseOid: r.datoid }]),
+    );
+    return {
+      takenAt: new Date().toISOString(),
+      rowCounts,
+      fingerprints,
+      sequences: await sequenceValues(c),
+      relations,
+    };
   });
   return needsSchema ? { ...baseline, schema: await schemaDump(ctx, ctx.primary) } : baseline;
 }

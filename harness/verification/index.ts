@@ -11,7 +11,12 @@ export function stepKind(step: VerifyStep): StepKind {
 }
 
 /** Data checks, one per verify step kind. The ledger step is evaluated by the engine after the workload stops. */
-const dataChecks: { [K in Exclude<StepKind, 'ledger'>]: (ctx: DrillContext, step: Extract<VerifyStep, Record<K, unknown>>) => Promise<void> } = {
+const dataChecks: {
+  [K in Exclude<StepKind, 'ledger'>]: (
+    ctx: DrillContext,
+    step: Extract<VerifyStep, Record<K, unknown>>,
+  ) => Promise<void>;
+} = {
   rowCounts: (ctx) => verifyRowCounts(ctx),
   fingerprint: (ctx, step) => verifyFingerprints(ctx, step.fingerprint),
   sequences: (ctx) => verifySequences(ctx),
@@ -27,7 +32,12 @@ export async function runDataChecks(ctx: DrillContext): Promise<void> {
     try {
       await check(ctx, step);
     } catch (err) {
-      ctx.recorder.check({ name: kind, status: 'error', message: `could not run: ${err instanceof Error ? err.message : String(err)}`, evidence: {} });
+      ctx.recorder.check({
+        name: kind,
+        status: 'error',
+        message: `could not run: ${err instanceof Error ? err.message : String(err)}`,
+        evidence: {},
+      });
     }
   }
 }

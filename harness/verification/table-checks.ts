@@ -43,7 +43,14 @@ export async function verifyFingerprints(ctx: DrillContext, tables: string[]): P
       ctx.recorder.check({
         name: `fingerprint of ${table}`,
         status: ok ? 'passed' : 'failed',
-        ...(ok ? {} : { message: expected === undefined ? `${table} was not in the baseline` : `content differs from the pre-fault baseline` }),
+        ...(ok
+          ? {}
+          : {
+              message:
+                expected === undefined
+                  ? `${table} was not in the baseline`
+                  : `content differs from the pre-fault baseline`,
+            }),
         evidence: { query: fingerprintSql(table), expected: expected ?? null, actual },
       });
     }
@@ -54,11 +61,18 @@ export async function verifySequences(ctx: DrillContext): Promise<void> {
   const baseline = requireBaseline(ctx);
   const actual = await withClient(ctx.db(), sequenceValues);
   // A sequence may legitimately be ahead after a restore (values are cached), never behind.
-  const behind = Object.entries(baseline.sequences).filter(([name, v]) => v !== null && (actual[name] === undefined || actual[name] === null || BigInt(actual[name]!) < BigInt(v)));
+  const behind = Object.entries(baseline.sequences).filter(
+    ([name, v]) =>
+      v !== null && (actual[name] === undefined || actual[name] === null || BigInt(actual[name]) < BigInt(v)),
+  );
   ctx.recorder.check({
     name: 'sequence values',
     status: behind.length === 0 ? 'passed' : 'failed',
     ...(behind.length ? { message: `behind the baseline: ${behind.map(([n]) => n).join(', ')}` } : {}),
-    evidence: { query: 'SELECT schemaname, sequencename, last_value FROM pg_sequences', expected: baseline.sequences, actual },
+    evidence: {
+      query: 'SELECT schemaname, sequencename, last_value FROM pg_sequences',
+      expected: baseline.sequences,
+      actual,
+    },
   });
 }

@@ -3,7 +3,10 @@ import type { ConnectionInfo } from '../environments/types.js';
 import { LEDGER_TABLE } from '../ledger/ledger-table.js';
 
 export function quoteIdent(name: string): string {
-  return name.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+  return name
+    .split('.')
+    .map((p) => `"${p.replace(/"/g, '""')}"`)
+    .join('.');
 }
 
 /** Order-independent content fingerprint: row count plus the sum of per-row md5 prefixes. */

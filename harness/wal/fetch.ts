@@ -15,7 +15,14 @@ export const RESTORE_ABORT = 126;
  * Fetches one WAL file into `dest`. With a spool directory, segments prefetched by a background
  * `wal prefetch` are taken from there, and the next `prefetch` segments are requested in parallel.
  */
-export async function fetchWal(store: ObjectStore, name: string, dest: string, spool: string | undefined, prefetch: number, config: string): Promise<boolean> {
+export async function fetchWal(
+  store: ObjectStore,
+  name: string,
+  dest: string,
+  spool: string | undefined,
+  prefetch: number,
+  config: string,
+): Promise<boolean> {
   if (spool) {
     mkdirSync(spool, { recursive: true });
     const spooled = join(spool, name);
@@ -39,7 +46,8 @@ export async function download(store: ObjectStore, name: string): Promise<Buffer
     const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: store.key(walKey(name)) }));
     const data = Buffer.from(await out.Body!.transformToByteArray());
     const expected = out.Metadata?.sha256;
-    if (expected && sha256(data) !== expected) throw new Error(`${name} in the archive does not match its recorded sha256 (${expected}): refusing to replay it`);
+    if (expected && sha256(data) !== expected)
+      throw new Error(`${name} in the archive does not match its recorded sha256 (${expected}): refusing to replay it`);
     return data;
   } catch (err) {
     const e = err as { $metadata?: { httpStatusCode?: number }; name?: string };
@@ -51,10 +59,25 @@ export async function download(store: ObjectStore, name: string): Promise<Buffer
 function startPrefetch(name: string, count: number, spool: string, config: string): void {
   if (count <= 0 || !isSegmentName(name)) return;
   // Detached: restore_command returns at once while the next segments download in parallel.
-  const child = spawn(process.execPath, ['--no-warnings', process.argv[1]!, 'wal', 'prefetch', '--config', config, '--spool', spool, nextSegment(name), String(count)], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--no-warnings',
+      process.argv[1]!,
+      'wal',
+      'prefetch',
+      '--config',
+      config,
+      '--spool',
+      spool,
+      nextSegment(name),
+      String(count),
+    ],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
   child.unref();
 }
 

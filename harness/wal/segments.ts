@@ -7,7 +7,10 @@ export function isSegmentName(name: string): boolean {
 }
 
 export function segmentNumber(name: string): { timeline: number; n: number } {
-  return { timeline: parseInt(name.slice(0, 8), 16), n: parseInt(name.slice(8, 16), 16) * SEGMENTS_PER_LOG + parseInt(name.slice(16, 24), 16) };
+  return {
+    timeline: parseInt(name.slice(0, 8), 16),
+    n: parseInt(name.slice(8, 16), 16) * SEGMENTS_PER_LOG + parseInt(name.slice(16, 24), 16),
+  };
 }
 
 export function segmentName(timeline: number, n: number): string {
@@ -34,9 +37,15 @@ export function lsnToNumber(lsn: string): bigint {
 /** Segments missing between `from` and the newest archived segment of the same timeline. */
 export function firstGap(archived: string[], from: string): { missing: string; newest: string } | undefined {
   const { timeline, n: start } = segmentNumber(from);
-  const have = new Set(archived.filter(isSegmentName).filter((s) => segmentNumber(s).timeline === timeline).map((s) => segmentNumber(s).n));
+  const have = new Set(
+    archived
+      .filter(isSegmentName)
+      .filter((s) => segmentNumber(s).timeline === timeline)
+      .map((s) => segmentNumber(s).n),
+  );
   const newest = Math.max(...have);
   if (!Number.isFinite(newest)) return undefined;
-  for (let n = start; n < newest; n++) if (!have.has(n)) return { missing: segmentName(timeline, n), newest: segmentName(timeline, newest) };
+  for (let n = start; n < newest; n++)
+    if (!have.has(n)) return { missing: segmentName(timeline, n), newest: segmentName(timeline, newest) };
   return undefined;
 }

@@ -41,7 +41,9 @@ export async function runWalCommand(argv: string[]): Promise<number> {
         const [path, name] = positional;
         if (!path || !name) return fail(2, USAGE);
         const result = await pushWal(store, path, name);
-        return result === 'conflict' ? fail(3, `${name} is already archived with different content; refusing to overwrite it`) : 0;
+        return result === 'conflict'
+          ? fail(3, `${name} is already archived with different content; refusing to overwrite it`)
+          : 0;
       }
       case 'fetch': {
         const [name, dest] = positional;

@@ -9,7 +9,14 @@ const ROW = 22;
 const TOP = 10;
 const AXIS = 26;
 
-interface Row { label: string; from: number; to: number; color: string; note: string; hatched?: boolean }
+interface Row {
+  label: string;
+  from: number;
+  to: number;
+  color: string;
+  note: string;
+  hatched?: boolean;
+}
 
 /** Phases as a Gantt chart from the drill's start, followed by the recovery-time breakdown from the fault. */
 export function ganttChart(journal: Journal): string {
@@ -30,7 +37,13 @@ export function ganttChart(journal: Journal): string {
   if (faultT !== undefined) {
     let at = faultT;
     for (const seg of journal.measurements.rto?.phases ?? []) {
-      rows.push({ label: `RTO · ${seg.name}`, from: at, to: at + seg.seconds, color: '#1565c0', note: `recovery time, ${seg.name}: ${formatSeconds(seg.seconds)}` });
+      rows.push({
+        label: `RTO · ${seg.name}`,
+        from: at,
+        to: at + seg.seconds,
+        color: '#1565c0',
+        note: `recovery time, ${seg.name}: ${formatSeconds(seg.seconds)}`,
+      });
       at += seg.seconds;
     }
   }
@@ -45,7 +58,9 @@ export function ganttChart(journal: Journal): string {
 
   for (const t of ticks(total, 8)) {
     parts.push(`<line x1="${n(x(t))}" x2="${n(x(t))}" y1="${TOP}" y2="${TOP + rows.length * ROW}" stroke="#e0e0e0"/>`);
-    parts.push(`<text x="${n(x(t))}" y="${TOP + rows.length * ROW + 16}" text-anchor="middle" fill="#616161">${esc(formatSeconds(t))}</text>`);
+    parts.push(
+      `<text x="${n(x(t))}" y="${TOP + rows.length * ROW + 16}" text-anchor="middle" fill="#616161">${esc(formatSeconds(t))}</text>`,
+    );
   }
   rows.forEach((r, i) => {
     const y = TOP + i * ROW;
@@ -55,11 +70,17 @@ export function ganttChart(journal: Journal): string {
       return;
     }
     const w = Math.max(x(r.to) - x(r.from), 2);
-    parts.push(`<rect class="bar" x="${n(x(r.from))}" y="${y + 4}" width="${n(w)}" height="${ROW - 8}" rx="2" fill="${r.color}"><title>${esc(r.note)}</title></rect>`);
+    parts.push(
+      `<rect class="bar" x="${n(x(r.from))}" y="${y + 4}" width="${n(w)}" height="${ROW - 8}" rx="2" fill="${r.color}"><title>${esc(r.note)}</title></rect>`,
+    );
   });
   if (faultT !== undefined) {
-    parts.push(`<line x1="${n(x(faultT))}" x2="${n(x(faultT))}" y1="${TOP - 6}" y2="${TOP + rows.length * ROW}" stroke="${MARKER_COLORS.fault}" stroke-width="1.5" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${n(x(faultT) + 4)}" y="${TOP + 2}" fill="${MARKER_COLORS.fault}" font-weight="600">fault</text>`);
+    parts.push(
+      `<line x1="${n(x(faultT))}" x2="${n(x(faultT))}" y1="${TOP - 6}" y2="${TOP + rows.length * ROW}" stroke="${MARKER_COLORS.fault}" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+    );
+    parts.push(
+      `<text x="${n(x(faultT) + 4)}" y="${TOP + 2}" fill="${MARKER_COLORS.fault}" font-weight="600">fault</text>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');

@@ -30,11 +30,17 @@ export function trendChart(trend: DrillTrend, metric: 'rto' | 'rpo'): string {
     parts.push(`<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${n(y(v))}" y2="${n(y(v))}" stroke="#eeeeee"/>`);
     parts.push(`<text x="${LEFT - 6}" y="${n(y(v) + 4)}" text-anchor="end" fill="#616161">${esc(fmt(v))}</text>`);
   }
-  parts.push(`<polyline points="${points.map((p, i) => `${n(x(times[i]!))},${n(y(value(p)!))}`).join(' ')}" fill="none" stroke="#1565c0" stroke-width="2"/>`);
+  parts.push(
+    `<polyline points="${points.map((p, i) => `${n(x(times[i]!))},${n(y(value(p)!))}`).join(' ')}" fill="none" stroke="#1565c0" stroke-width="2"/>`,
+  );
   points.forEach((p, i) => {
     const [cx, cy] = [x(times[i]!), y(value(p)!)];
-    parts.push(`<circle class="point" cx="${n(cx)}" cy="${n(cy)}" r="4.5" fill="${STATUS_COLORS[p.verdict] ?? '#757575'}"><title>${esc(`${formatDate(p.startedAt)} ${p.verdict}: ${fmt(value(p)!)}`)}</title></circle>`);
-    parts.push(`<text x="${n(cx)}" y="${HEIGHT - 10}" text-anchor="middle" fill="#616161">${esc(formatDate(p.startedAt))}</text>`);
+    parts.push(
+      `<circle class="point" cx="${n(cx)}" cy="${n(cy)}" r="4.5" fill="${STATUS_COLORS[p.verdict] ?? '#757575'}"><title>${esc(`${formatDate(p.startedAt)} ${p.verdict}: ${fmt(value(p)!)}`)}</title></circle>`,
+    );
+    parts.push(
+      `<text x="${n(cx)}" y="${HEIGHT - 10}" text-anchor="middle" fill="#616161">${esc(formatDate(p.startedAt))}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');

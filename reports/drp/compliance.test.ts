@@ -17,14 +17,26 @@ describe('DRP compliance', () => {
     const journals = [loadFixture('passed'), loadFixture('failed'), loadFixture('error'), loadFixture('interrupted')];
     const c = assessCompliance(plan, journals, now);
     const by = Object.fromEntries(c.procedures.map((p) => [p.id, p]));
-    expect(by['point-in-time']).toMatchObject({ status: 'met', latest: { drill: 'accidental-delete', startedAt: '2025-10-21T14:01:58.214Z', recoverySeconds: 44.806, dataLossSeconds: 0 } });
+    expect(by['point-in-time']).toMatchObject({
+      status: 'met',
+      latest: {
+        drill: 'accidental-delete',
+        startedAt: '2025-10-21T14:01:58.214Z',
+        recoverySeconds: 44.806,
+        dataLossSeconds: 0,
+      },
+    });
     expect(by['node-failure']!.status).toBe('not-met');
-    expect(by['node-failure']!.reasons.join()).toContain('the latest drill failed: check failed: every acknowledged ledger write is present');
+    expect(by['node-failure']!.reasons.join()).toContain(
+      'the latest drill failed: check failed: every acknowledged ledger write is present',
+    );
     expect(by['full-corruption']!.status).toBe('not-met');
     expect(by['full-corruption']!.reasons).toContain('recovery time was not measured');
     expect(by['disk-full']).toMatchObject({ status: 'not-tested', reasons: ['no result for drill disk-full'] });
     expect(c.status).toBe('not-met');
-    expect(c.backups.find((b) => b.kind === 'Full backups')!.exercisedBy).toEqual([{ drill: 'accidental-delete', date: '2025-10-21' }]);
+    expect(c.backups.find((b) => b.kind === 'Full backups')!.exercisedBy).toEqual([
+      { drill: 'accidental-delete', date: '2025-10-21' },
+    ]);
     expect(c.backups.find((b) => b.kind === 'Logical dumps')!.exercisedBy).toEqual([]);
   });
 
@@ -37,7 +49,9 @@ describe('DRP compliance', () => {
     const slow = loadFixture('passed');
     slow.startedAt = '2025-10-25T10:00:00.000Z';
     slow.measurements.rto!.verifiedSeconds = 2400;
-    const p = assessCompliance(plan, [loadFixture('passed'), slow], now).procedures.find((x) => x.id === 'point-in-time')!;
+    const p = assessCompliance(plan, [loadFixture('passed'), slow], now).procedures.find(
+      (x) => x.id === 'point-in-time',
+    )!;
     expect(p.status).toBe('not-met');
     expect(p.reasons).toEqual(['recovered in 40 min, the procedure expects 30 min']);
   });
@@ -47,16 +61,28 @@ describe('DRP compliance', () => {
     const html = renderComplianceHtml(c);
     expect(html).toContain('data-status="not-met"');
     expect(html.match(/<tr data-procedure=/g)).toHaveLength(5);
-    expect(html).toMatch(/data-procedure="point-in-time">.*<a href="accidental-delete\/report.html">accidental-delete<\/a> \(passed\).*2025-10-21.*✔ MET/);
+    expect(html).toMatch(
+      /data-procedure="point-in-time">.*<a href="accidental-delete\/report.html">accidental-delete<\/a> \(passed\).*2025-10-21.*✔ MET/,
+    );
     expect(html).toMatch(/data-procedure="disk-full">.*never.*NOT TESTED/);
     const md = renderComplianceMarkdown(c);
-    expect(md).toContain('| Node failure: the standby takes over | 300 s | [replica-failover](replica-failover/report.md) (failed) | 2025-10-21 |');
+    expect(md).toContain(
+      '| Node failure: the standby takes over | 300 s | [replica-failover](replica-failover/report.md) (failed) | 2025-10-21 |',
+    );
   });
 
   test('a plan error names the path', () => {
-    expect(() => parsePlan('apiVersion: drdrill/v1\nkind: DisasterRecoveryPlan\nmetadata: { name: x }\nobjectives: { rto: soon, rpo: 15 min }\nprocedures: []\n', 'plan.yaml')).toThrow(DrillError);
-    expect(() => parsePlan('apiVersion: drdrill/v1\nkind: DisasterRecoveryPlan\nmetadata: { name: x }\nobjectives: { rto: soon, rpo: 15 min }\nprocedures: []\n', 'plan.yaml')).toThrow(
-      'plan.yaml: objectives.rto a duration such as "1 hour", "15 min", "45m" or "90s"',
-    );
+    expect(() =>
+      parsePlan(
+        'apiVersion: drdrill/v1\nkind: DisasterRecoveryPlan\nmetadata: { name: x }\nobjectives: { rto: soon, rpo: 15 min }\nprocedures: []\n',
+        'plan.yaml',
+      ),
+    ).toThrow(DrillError);
+    expect(() =>
+      parsePlan(
+        'apiVersion: drdrill/v1\nkind: DisasterRecoveryPlan\nmetadata: { name: x }\nobjectives: { rto: soon, rpo: 15 min }\nprocedures: []\n',
+        'plan.yaml',
+      ),
+    ).toThrow('plan.yaml: objectives.rto a duration such as "1 hour", "15 min", "45m" or "90s"');
   });
 });

@@ -3,7 +3,19 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DrillError, errorMessage } from '../../harness/engine/errors.js';
 
-const UNITS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, minutes: 60, h: 3600, hour: 3600, hours: 3600, d: 86400, day: 86400, days: 86400 };
+const UNITS: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  m: 60,
+  min: 60,
+  minutes: 60,
+  h: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+};
 const DURATION = /^(\d+(?:\.\d+)?)\s*(s|sec|m|min|minutes|h|hour|hours|d|day|days)$/;
 
 /** "1 hour", "15 min", "45m", "90s" as written in DRP documents. */
@@ -13,15 +25,28 @@ export function planSeconds(text: string): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-const duration = z.string().refine((t) => DURATION.test(t.trim()), { message: 'a duration such as "1 hour", "15 min", "45m" or "90s"' });
+const duration = z
+  .string()
+  .refine((t) => DURATION.test(t.trim()), { message: 'a duration such as "1 hour", "15 min", "45m" or "90s"' });
 
 /** A disaster-recovery plan, modelled on the usual DRP template: objectives, backup schedule, procedures, testing. */
 export const planSchema = z.strictObject({
   apiVersion: z.literal('drdrill/v1'),
   kind: z.literal('DisasterRecoveryPlan'),
   metadata: z.strictObject({ name: z.string().min(1), owner: z.string().optional(), reviewed: z.string().optional() }),
-  objectives: z.strictObject({ rto: duration.describe('Recovery Time Objective'), rpo: duration.describe('Recovery Point Objective') }),
-  backupSchedule: z.array(z.strictObject({ kind: z.string().min(1), schedule: z.string().min(1), methods: z.array(z.enum(['basebackup', 'dump', 'pgbackrest'])).default([]) })).default([]),
+  objectives: z.strictObject({
+    rto: duration.describe('Recovery Time Objective'),
+    rpo: duration.describe('Recovery Point Objective'),
+  }),
+  backupSchedule: z
+    .array(
+      z.strictObject({
+        kind: z.string().min(1),
+        schedule: z.string().min(1),
+        methods: z.array(z.enum(['basebackup', 'dump', 'pgbackrest'])).default([]),
+      }),
+    )
+    .default([]),
   procedures: z
     .array(
       z.strictObject({
@@ -32,7 +57,9 @@ export const planSchema = z.strictObject({
       }),
     )
     .min(1),
-  testing: z.strictObject({ maxAgeDays: z.number().int().positive().default(92), cadence: z.array(z.string()).default([]) }).default({ maxAgeDays: 92, cadence: [] }),
+  testing: z
+    .strictObject({ maxAgeDays: z.number().int().positive().default(92), cadence: z.array(z.string()).default([]) })
+    .default({ maxAgeDays: 92, cadence: [] }),
   contacts: z.array(z.string()).default([]),
 });
 
@@ -43,7 +70,10 @@ export async function loadPlan(file: string): Promise<Plan> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new DrillError('invalid-config', `${file}: cannot read the plan (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+    throw new DrillError(
+      'invalid-config',
+      `${file}: cannot read the plan (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+    );
   }
   return parsePlan(text, file);
 }

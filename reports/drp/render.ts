@@ -21,7 +21,9 @@ function complianceView(c: Compliance, reportFile: string) {
     status: c.status,
     statusWord: WORDS[c.status],
     banner: c.status === 'met' ? 'passed' : c.status === 'not-met' ? 'failed' : 'skipped',
-    counts: (['met', 'not-met', 'not-tested'] as const).map((s) => `${c.procedures.filter((p) => p.status === s).length} ${WORDS[s].toLowerCase()}`).join(', '),
+    counts: (['met', 'not-met', 'not-tested'] as const)
+      .map((s) => `${c.procedures.filter((p) => p.status === s).length} ${WORDS[s].toLowerCase()}`)
+      .join(', '),
     procedures: c.procedures.map((p) => ({
       id: p.id,
       title: p.title,
@@ -35,10 +37,21 @@ function complianceView(c: Compliance, reportFile: string) {
       href: p.latest ? `${p.latest.drill}/${reportFile}` : undefined,
       verdict: p.latest?.verdict ?? '—',
       recovery: formatSeconds(p.latest?.recoverySeconds),
-      dataLoss: p.latest ? (p.latest.dataLossSeconds === null ? 'not measured' : p.latest.dataLossSeconds === 0 ? 'none' : formatSeconds(p.latest.dataLossSeconds)) : '—',
+      dataLoss: p.latest
+        ? p.latest.dataLossSeconds === null
+          ? 'not measured'
+          : p.latest.dataLossSeconds === 0
+            ? 'none'
+            : formatSeconds(p.latest.dataLossSeconds)
+        : '—',
       reasons: p.reasons.join('; '),
     })),
-    backups: c.backups.map((b) => ({ ...b, exercised: b.exercisedBy.length ? b.exercisedBy.map((e) => `${e.drill} (${e.date})`).join(', ') : 'not exercised by any drill' })),
+    backups: c.backups.map((b) => ({
+      ...b,
+      exercised: b.exercisedBy.length
+        ? b.exercisedBy.map((e) => `${e.drill} (${e.date})`).join(', ')
+        : 'not exercised by any drill',
+    })),
     cadence: c.plan.testing.cadence,
     contacts: c.plan.contacts,
   };
@@ -52,7 +65,11 @@ export function renderComplianceMarkdown(c: Compliance): string {
   return renderTemplate('compliance.md.hbs', complianceView(c, 'report.md')).replace(/\n{3,}/g, '\n\n');
 }
 
-export async function writeCompliance(c: Compliance, outDir: string, formats: { html: boolean; md: boolean }): Promise<string[]> {
+export async function writeCompliance(
+  c: Compliance,
+  outDir: string,
+  formats: { html: boolean; md: boolean },
+): Promise<string[]> {
   const out: string[] = [];
   if (formats.html) out.push(await writeReport(join(outDir, COMPLIANCE_HTML), renderComplianceHtml(c)));
   if (formats.md) out.push(await writeReport(join(outDir, COMPLIANCE_MD), renderComplianceMarkdown(c)));

@@ -10,17 +10,29 @@ import { renderDrillReports, renderSuiteReports } from '../index.js';
 const out = mkdtempSync(join(tmpdir(), 'drdrill-junit-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped', 'property'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['testsuite', 'testcase', 'failure', 'error', 'skipped', 'property'].includes(name),
+});
 const names = Object.keys(FIXTURES) as FixtureName[];
 
-interface Case { name: string; failure?: { message: string; type: string; '#text'?: string }[]; error?: { message: string; type: string }[]; skipped?: unknown[] }
+interface Case {
+  name: string;
+  failure?: { message: string; type: string; '#text'?: string }[];
+  error?: { message: string; type: string }[];
+  skipped?: unknown[];
+}
 function cases(xml: string): Case[] {
-  const doc = parser.parse(xml) as { testsuites: { tests: string; failures: string; errors: string; testsuite: { testcase: Case[] }[] } };
+  const doc = parser.parse(xml) as {
+    testsuites: { tests: string; failures: string; errors: string; testsuite: { testcase: Case[] }[] };
+  };
   return doc.testsuites.testsuite.flatMap((s) => s.testcase);
 }
 
 function expectedFailures(j: Journal): number {
-  const n = j.checks.filter((c) => c.status === 'failed').length + j.objectives.filter((o) => o.status === 'missed').length;
+  const n =
+    j.checks.filter((c) => c.status === 'failed').length + j.objectives.filter((o) => o.status === 'missed').length;
   return n === 0 && j.verdict === 'failed' ? 1 : n;
 }
 
@@ -34,7 +46,8 @@ describe('JUnit XML', () => {
     expect(tc!.name).toBe(journal.drill);
     expect(tc!.failure?.length ?? 0).toBe(expectedFailures(journal));
     expect(tc!.error?.length ?? 0).toBe(['error', 'interrupted', 'timedout'].includes(journal.verdict) ? 1 : 0);
-    if (journal.verdict === 'error' || journal.verdict === 'interrupted') expect(tc!.error![0]!.message).toBe(journal.reason);
+    if (journal.verdict === 'error' || journal.verdict === 'interrupted')
+      expect(tc!.error![0]!.message).toBe(journal.reason);
     for (const check of journal.checks.filter((c) => c.status === 'failed')) {
       const failure = tc!.failure!.find((f) => f.type === 'check' && f.message.startsWith(check.name));
       expect(failure?.message).toContain(check.message!);
@@ -52,7 +65,9 @@ describe('JUnit XML', () => {
     expect(Number(doc.testsuites.tests)).toBe(4);
     expect(Number(doc.testsuites.failures)).toBe(journals.filter((j) => j.verdict === 'failed').length);
     expect(Number(doc.testsuites.errors)).toBe(2);
-    expect(all.reduce((s, c) => s + (c.failure?.length ?? 0), 0)).toBe(journals.reduce((s, j) => s + expectedFailures(j), 0));
+    expect(all.reduce((s, c) => s + (c.failure?.length ?? 0), 0)).toBe(
+      journals.reduce((s, j) => s + expectedFailures(j), 0),
+    );
   });
 
   test('a failed drill with no failed check still shows a failure; markup in messages stays text', async () => {

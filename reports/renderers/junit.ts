@@ -7,7 +7,11 @@ import { writeReport } from '../write.js';
 
 export const JUNIT_FILE = 'junit.xml';
 
-interface Failure { message: string; type: string; body: string }
+interface Failure {
+  message: string;
+  type: string;
+  body: string;
+}
 
 /**
  * A drill is one testcase. Each failed check and each missed objective is one <failure>; a drill that
@@ -32,14 +36,21 @@ export function renderJUnit(journals: Journal[], suiteName = 'drdrill'): string 
 }
 
 function testcase(journal: Journal): string {
-  const lines = [`    <testcase name="${attr(journal.drill)}" classname="drdrill.${attr(journal.drill)}" file="${attr(journal.scenario.file)}" time="${seconds(journal.seconds)}">`];
+  const lines = [
+    `    <testcase name="${attr(journal.drill)}" classname="drdrill.${attr(journal.drill)}" file="${attr(journal.scenario.file)}" time="${seconds(journal.seconds)}">`,
+  ];
   lines.push('      <properties>');
   lines.push(`        <property name="verdict" value="${attr(journal.verdict)}"/>`);
-  for (const [name, value] of properties(journal)) lines.push(`        <property name="${attr(name)}" value="${attr(value)}"/>`);
+  for (const [name, value] of properties(journal))
+    lines.push(`        <property name="${attr(name)}" value="${attr(value)}"/>`);
   lines.push('      </properties>');
   if (journal.verdict === 'skipped') lines.push(`      <skipped message="${attr(journal.reason ?? 'skipped')}"/>`);
-  if (isError(journal)) lines.push(`      <error message="${attr(journal.reason ?? journal.verdict)}" type="${attr(journal.verdict)}">${text(phaseErrors(journal))}</error>`);
-  for (const f of failures(journal)) lines.push(`      <failure message="${attr(f.message)}" type="${attr(f.type)}">${text(f.body)}</failure>`);
+  if (isError(journal))
+    lines.push(
+      `      <error message="${attr(journal.reason ?? journal.verdict)}" type="${attr(journal.verdict)}">${text(phaseErrors(journal))}</error>`,
+    );
+  for (const f of failures(journal))
+    lines.push(`      <failure message="${attr(f.message)}" type="${attr(f.type)}">${text(f.body)}</failure>`);
   lines.push(`      <system-out>${text(plainSummary(journal).join('\n'))}</system-out>`);
   lines.push('    </testcase>');
   return lines.join('\n');
@@ -48,7 +59,11 @@ function testcase(journal: Journal): string {
 export function failures(journal: Journal): Failure[] {
   const out: Failure[] = journal.checks
     .filter((c) => c.status === 'failed')
-    .map((c) => ({ message: `${c.name}${c.message ? `: ${c.message}` : ''}`, type: 'check', body: JSON.stringify(c.evidence, null, 2) }));
+    .map((c) => ({
+      message: `${c.name}${c.message ? `: ${c.message}` : ''}`,
+      type: 'check',
+      body: JSON.stringify(c.evidence, null, 2),
+    }));
   for (const o of journal.objectives.filter((ob) => ob.status === 'missed')) {
     out.push({
       message: `objective ${metricLabel(o.metric)} ${o.comparator} ${formatMetric(o.metric, o.threshold)} missed: measured ${formatMetric(o.metric, o.actual)}`,
@@ -57,7 +72,8 @@ export function failures(journal: Journal): Failure[] {
     });
   }
   // A failed verdict always shows as a failure, even when a phase (not a check) failed.
-  if (journal.verdict === 'failed' && out.length === 0) out.push({ message: journal.reason ?? 'failed', type: 'drill', body: phaseErrors(journal) });
+  if (journal.verdict === 'failed' && out.length === 0)
+    out.push({ message: journal.reason ?? 'failed', type: 'drill', body: phaseErrors(journal) });
   return out;
 }
 
@@ -76,7 +92,10 @@ function properties(journal: Journal): [string, string][] {
 }
 
 function phaseErrors(journal: Journal): string {
-  return journal.phases.filter((p) => p.error).map((p) => `${p.name} (${p.status}): ${p.error}`).join('\n');
+  return journal.phases
+    .filter((p) => p.error)
+    .map((p) => `${p.name} (${p.status}): ${p.error}`)
+    .join('\n');
 }
 
 function seconds(s: number): string {

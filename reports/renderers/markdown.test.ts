@@ -6,7 +6,11 @@ const names = Object.keys(FIXTURES) as FixtureName[];
 
 /** Cells of a Markdown table row, honouring escaped pipes. */
 function cells(row: string): string[] {
-  return row.replace(/\\\|/g, '\u0000').split('|').slice(1, -1).map((c) => c.replace(/\u0000/g, '|').trim());
+  return row
+    .replace(/\\\|/g, '\u0000')
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.replaceAll(String.fromCharCode(0), '|').trim());
 }
 
 function tables(md: string): string[][] {
@@ -20,22 +24,25 @@ function tables(md: string): string[][] {
 }
 
 describe('Markdown report', () => {
-  test.each(names)('%s journal: verdict, reason, objectives and checks are there; every table row is well-formed', (name) => {
-    const journal = loadFixture(name);
-    const md = renderDrillMarkdown(journal);
-    expect(md.split('\n')[0]).toContain(journal.drill);
-    expect(md.split('\n')[0]).toContain(journal.verdict === 'timedout' ? 'TIMED OUT' : journal.verdict.toUpperCase());
-    if (journal.reason) expect(md).toContain(journal.reason);
-    for (const check of journal.checks) expect(md).toContain(`${check.status}: ${check.name}`);
-    for (const o of journal.objectives) expect(md).toContain(o.source);
-    for (const table of tables(md)) {
-      const width = cells(table[0]!).length;
-      expect(table[1]).toMatch(/^\|(---\|)+$/);
-      for (const row of table) expect(cells(row), row).toHaveLength(width);
-    }
-    const phaseTable = tables(md).find((t) => t[0]!.startsWith('| Phase'))!;
-    expect(phaseTable.length - 2).toBe(journal.phases.length);
-  });
+  test.each(names)(
+    '%s journal: verdict, reason, objectives and checks are there; every table row is well-formed',
+    (name) => {
+      const journal = loadFixture(name);
+      const md = renderDrillMarkdown(journal);
+      expect(md.split('\n')[0]).toContain(journal.drill);
+      expect(md.split('\n')[0]).toContain(journal.verdict === 'timedout' ? 'TIMED OUT' : journal.verdict.toUpperCase());
+      if (journal.reason) expect(md).toContain(journal.reason);
+      for (const check of journal.checks) expect(md).toContain(`${check.status}: ${check.name}`);
+      for (const o of journal.objectives) expect(md).toContain(o.source);
+      for (const table of tables(md)) {
+        const width = cells(table[0]!).length;
+        expect(table[1]).toMatch(/^\|(---\|)+$/);
+        for (const row of table) expect(cells(row), row).toHaveLength(width);
+      }
+      const phaseTable = tables(md).find((t) => t[0]!.startsWith('| Phase'))!;
+      expect(phaseTable.length - 2).toBe(journal.phases.length);
+    },
+  );
 
   test('a pipe or newline in a value does not break its table', () => {
     const journal = loadFixture('error');

@@ -1,9 +1,25 @@
 import type { Journal, Verdict } from '../../harness/engine/journal.js';
 import { formatCount, formatPercent, formatSeconds } from '../format.js';
 
-export interface TrendPoint { startedAt: string; quarter: string; verdict: Verdict; rtoSeconds: number | null; lostWrites: number | null }
-export interface Regression { drill: string; metric: 'RTO' | 'RPO'; message: string; from: TrendPoint; to: TrendPoint }
-export interface DrillTrend { drill: string; points: TrendPoint[]; regressions: Regression[] }
+export interface TrendPoint {
+  startedAt: string;
+  quarter: string;
+  verdict: Verdict;
+  rtoSeconds: number | null;
+  lostWrites: number | null;
+}
+export interface Regression {
+  drill: string;
+  metric: 'RTO' | 'RPO';
+  message: string;
+  from: TrendPoint;
+  to: TrendPoint;
+}
+export interface DrillTrend {
+  drill: string;
+  points: TrendPoint[];
+  regressions: Regression[];
+}
 
 /** "2025-Q4" */
 export function quarterOf(iso: string): string {
@@ -19,7 +35,10 @@ export function analyseTrends(journals: Journal[], opts: { threshold?: number } 
   const byDrill = new Map<string, Journal[]>();
   for (const j of journals) byDrill.set(j.drill, [...(byDrill.get(j.drill) ?? []), j]);
   return [...byDrill.keys()].sort().map((drill) => {
-    const points = byDrill.get(drill)!.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map(point);
+    const points = byDrill
+      .get(drill)!
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+      .map(point);
     return { drill, points, regressions: regressions(drill, points, threshold) };
   });
 }
@@ -42,18 +61,33 @@ function regressions(drill: string, points: TrendPoint[], threshold: number): Re
   if (rto && rto.from.rtoSeconds! > 0) {
     const growth = rto.to.rtoSeconds! / rto.from.rtoSeconds! - 1;
     if (growth > threshold)
-      out.push({ drill, metric: 'RTO', from: rto.from, to: rto.to, message: `RTO of ${drill} grew ${formatPercent(growth)} ${since(rto.from, rto.to)} (${rto.from.quarter}: ${formatSeconds(rto.from.rtoSeconds)} → ${rto.to.quarter}: ${formatSeconds(rto.to.rtoSeconds)})` });
+      out.push({
+        drill,
+        metric: 'RTO',
+        from: rto.from,
+        to: rto.to,
+        message: `RTO of ${drill} grew ${formatPercent(growth)} ${since(rto.from, rto.to)} (${rto.from.quarter}: ${formatSeconds(rto.from.rtoSeconds)} → ${rto.to.quarter}: ${formatSeconds(rto.to.rtoSeconds)})`,
+      });
   }
   const rpo = compare(points, (p) => p.lostWrites);
   if (rpo) {
     const [a, b] = [rpo.from.lostWrites!, rpo.to.lostWrites!];
     if ((a === 0 && b > 0) || (a > 0 && b / a - 1 > threshold))
-      out.push({ drill, metric: 'RPO', from: rpo.from, to: rpo.to, message: `RPO of ${drill} grew from ${formatCount(a)} to ${formatCount(b)} lost writes ${since(rpo.from, rpo.to)}` });
+      out.push({
+        drill,
+        metric: 'RPO',
+        from: rpo.from,
+        to: rpo.to,
+        message: `RPO of ${drill} grew from ${formatCount(a)} to ${formatCount(b)} lost writes ${since(rpo.from, rpo.to)}`,
+      });
   }
   return out;
 }
 
-function compare(points: TrendPoint[], value: (p: TrendPoint) => number | null): { from: TrendPoint; to: TrendPoint } | undefined {
+function compare(
+  points: TrendPoint[],
+  value: (p: TrendPoint) => number | null,
+): { from: TrendPoint; to: TrendPoint } | undefined {
   const measured = points.filter((p) => value(p) !== null);
   const to = measured.at(-1);
   if (!to || measured.length < 2) return undefined;

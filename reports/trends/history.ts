@@ -10,7 +10,10 @@ export async function loadHistory(source: string, s3?: S3Client): Promise<Journa
   try {
     files = await findJournalFiles(source);
   } catch (err) {
-    throw new DrillError('invalid-config', `--trends ${source}: cannot read the directory (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+    throw new DrillError(
+      'invalid-config',
+      `--trends ${source}: cannot read the directory (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+    );
   }
   return Promise.all(files.map(readJournalFile));
 }
@@ -18,7 +21,10 @@ export async function loadHistory(source: string, s3?: S3Client): Promise<Journa
 /** Endpoint and region from the standard AWS variables; credentials from the SDK's default chain. */
 function defaultS3Client(): S3Client {
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({ region: process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint, forcePathStyle: true } : {}) });
+  return new S3Client({
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  });
 }
 
 async function loadFromS3(url: string, s3: S3Client): Promise<Journal[]> {
@@ -29,7 +35,9 @@ async function loadFromS3(url: string, s3: S3Client): Promise<Journal[]> {
   let token: string | undefined;
   try {
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) if (o.Key?.endsWith('journal.json')) keys.push(o.Key);
       token = page.NextContinuationToken;
     } while (token);

@@ -36,7 +36,11 @@ export function renderTrendsMarkdown(trends: DrillTrend[]): string {
   return renderTemplate('trends.md.hbs', trendsView(trends, false)).replace(/\n{3,}/g, '\n\n');
 }
 
-export async function writeTrends(trends: DrillTrend[], outDir: string, formats: { html: boolean; md: boolean }): Promise<string[]> {
+export async function writeTrends(
+  trends: DrillTrend[],
+  outDir: string,
+  formats: { html: boolean; md: boolean },
+): Promise<string[]> {
   const out: string[] = [];
   if (formats.html) out.push(await writeReport(join(outDir, TRENDS_HTML), renderTrendsHtml(trends)));
   if (formats.md) out.push(await writeReport(join(outDir, TRENDS_MD), renderTrendsMarkdown(trends)));

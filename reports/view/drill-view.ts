@@ -1,7 +1,16 @@
 import type { CheckRecord, Journal } from '../../harness/engine/journal.js';
 import { ganttChart } from '../charts/gantt.js';
 import { ledgerChart } from '../charts/ledger.js';
-import { formatBytes, formatCount, formatDateTime, formatMetric, formatSeconds, metricLabel, statusSymbol, verdictWord } from '../format.js';
+import {
+  formatBytes,
+  formatCount,
+  formatDateTime,
+  formatMetric,
+  formatSeconds,
+  metricLabel,
+  statusSymbol,
+  verdictWord,
+} from '../format.js';
 import { plainSummary, procedureWords } from '../summary.js';
 
 /** Everything a drill template shows, computed from the journal alone. */
@@ -28,8 +37,14 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     headline: [
       { label: 'RTO (service back)', value: formatSeconds(rto?.serviceSeconds), id: 'rto-service' },
       { label: 'RTO (data verified)', value: formatSeconds(rto?.verifiedSeconds), id: 'rto-verified' },
-      { label: 'RPO (acknowledged writes lost)', value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites), id: 'rpo-lost' },
-      ...(rpo?.lostBeforeTarget !== undefined ? [{ label: 'lost before recovery target', value: formatCount(rpo.lostBeforeTarget), id: 'rpo-before-target' }] : []),
+      {
+        label: 'RPO (acknowledged writes lost)',
+        value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+        id: 'rpo-lost',
+      },
+      ...(rpo?.lostBeforeTarget !== undefined
+        ? [{ label: 'lost before recovery target', value: formatCount(rpo.lostBeforeTarget), id: 'rpo-before-target' }]
+        : []),
     ],
     objectives: journal.objectives.map((o) => ({
       label: metricLabel(o.metric),
@@ -52,7 +67,12 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     ledgerSvg: opts.charts ? ledgerChart(journal) : '',
     ledger: ledgerView(journal),
     checks: journal.checks.map(checkView),
-    events: journal.events.map((e) => ({ time: formatDateTime(e.time), t: formatSeconds(e.t), kind: e.kind, message: e.message })),
+    events: journal.events.map((e) => ({
+      time: formatDateTime(e.time),
+      t: formatSeconds(e.t),
+      kind: e.kind,
+      message: e.message,
+    })),
     environment: environmentView(journal),
     backups: journal.backups.map((b) => ({
       id: b.id,
@@ -82,7 +102,10 @@ function checkView(c: CheckRecord) {
     status: c.status,
     symbol: statusSymbol(c.status),
     message: c.message,
-    evidence: Object.entries(c.evidence).map(([key, value]) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value, null, 2) })),
+    evidence: Object.entries(c.evidence).map(([key, value]) => ({
+      key,
+      value: typeof value === 'string' ? value : JSON.stringify(value, null, 2),
+    })),
   };
 }
 
@@ -93,7 +116,12 @@ function ledgerView(journal: Journal) {
     acked: formatCount(l.acked),
     failedAttempts: formatCount(l.failedAttempts),
     ambiguous: formatCount(l.ambiguous),
-    outages: l.outages.map((o) => ({ from: formatDateTime(o.from), to: o.to ? formatDateTime(o.to) : 'end of drill', seconds: formatSeconds(o.seconds), error: o.error })),
+    outages: l.outages.map((o) => ({
+      from: formatDateTime(o.from),
+      to: o.to ? formatDateTime(o.to) : 'end of drill',
+      seconds: formatSeconds(o.seconds),
+      error: o.error,
+    })),
   };
 }
 
@@ -106,7 +134,10 @@ function environmentView(journal: Journal) {
       { key: 'PostgreSQL', value: env.postgres.version },
       { key: 'server_version_num', value: String(env.postgres.versionNum) },
       ...(env.postgres.binDir ? [{ key: 'binaries', value: env.postgres.binDir }] : []),
-      { key: 'object store', value: `${env.objectStore.kind} ${env.objectStore.endpoint} bucket ${env.objectStore.bucket}${env.objectStore.prefix ? ` prefix ${env.objectStore.prefix}` : ''}` },
+      {
+        key: 'object store',
+        value: `${env.objectStore.kind} ${env.objectStore.endpoint} bucket ${env.objectStore.bucket}${env.objectStore.prefix ? ` prefix ${env.objectStore.prefix}` : ''}`,
+      },
       { key: 'host', value: `${env.host.platform}/${env.host.arch}, ${env.host.cpus} CPUs, Node.js ${env.host.node}` },
       { key: 'drdrill', value: journal.drdrillVersion },
       ...(journal.runId ? [{ key: 'run id', value: journal.runId }] : []),

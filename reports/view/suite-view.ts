@@ -5,12 +5,23 @@ import type { SuiteEntry, SuiteLinks } from '../types.js';
 const VERDICTS: Verdict[] = ['passed', 'failed', 'error', 'interrupted', 'timedout', 'skipped'];
 
 export function suiteView(entries: SuiteEntry[], links: SuiteLinks, reportFile: string) {
-  const counts = VERDICTS.map((v) => ({ verdict: v, count: entries.filter((e) => e.journal.verdict === v).length })).filter((c) => c.count > 0);
+  const counts = VERDICTS.map((v) => ({
+    verdict: v,
+    count: entries.filter((e) => e.journal.verdict === v).length,
+  })).filter((c) => c.count > 0);
   const allPassed = entries.length > 0 && entries.every((e) => e.journal.verdict === 'passed');
   return {
     title: `drdrill: ${entries.length} ${entries.length === 1 ? 'drill' : 'drills'}`,
-    verdict: allPassed ? 'passed' : entries.some((e) => e.journal.verdict === 'failed') ? 'failed' : entries.length ? 'error' : 'skipped',
-    headline: allPassed ? 'ALL DRILLS PASSED' : `${entries.filter((e) => e.journal.verdict !== 'passed').length} OF ${entries.length} DRILLS DID NOT PASS`,
+    verdict: allPassed
+      ? 'passed'
+      : entries.some((e) => e.journal.verdict === 'failed')
+        ? 'failed'
+        : entries.length
+          ? 'error'
+          : 'skipped',
+    headline: allPassed
+      ? 'ALL DRILLS PASSED'
+      : `${entries.filter((e) => e.journal.verdict !== 'passed').length} OF ${entries.length} DRILLS DID NOT PASS`,
     counts: counts.map((c) => `${c.count} ${c.verdict}`).join(', '),
     links,
     drills: entries.map(({ journal, dir }) => ({
@@ -22,8 +33,13 @@ export function suiteView(entries: SuiteEntry[], links: SuiteLinks, reportFile: 
       reason: journal.reason ?? '',
       startedAt: formatDateTime(journal.startedAt),
       rto: formatSeconds(journal.measurements.rto?.serviceSeconds),
-      rpo: journal.measurements.rpo?.lostAckedWrites === undefined ? '—' : formatCount(journal.measurements.rpo.lostAckedWrites),
-      objectives: journal.objectives.length ? `${journal.objectives.filter((o) => o.status === 'met').length}/${journal.objectives.length} met` : 'none set',
+      rpo:
+        journal.measurements.rpo?.lostAckedWrites === undefined
+          ? '—'
+          : formatCount(journal.measurements.rpo.lostAckedWrites),
+      objectives: journal.objectives.length
+        ? `${journal.objectives.filter((o) => o.status === 'met').length}/${journal.objectives.length} met`
+        : 'none set',
     })),
   };
 }

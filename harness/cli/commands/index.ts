@@ -9,4 +9,13 @@ import validate from './validate.js';
 import wal from './wal.js';
 
 /** Every CLI command, one module each. */
-export const commands: CommandModule<object, never>[] = [run, validate, list, report, evidence, schema, wal, gc] as never;
+export const commands: CommandModule<object, never>[] = [
+  run,
+  validate,
+  list,
+  report,
+  evidence,
+  schema,
+  wal,
+  gc,
+] as never;

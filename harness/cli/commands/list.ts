@@ -4,19 +4,32 @@ import type { CommandModule } from 'yargs';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { shippedScenarioDir } from '../scenario-args.js';
 
-interface Args { tag?: string; json?: boolean }
+interface Args {
+  tag?: string;
+  json?: boolean;
+}
 
 const command: CommandModule<object, Args> = {
   command: 'list',
   describe: 'List the shipped scenarios and their tags',
-  builder: (y) => y.option('tag', { type: 'string', describe: 'only scenarios with this tag' }).option('json', { type: 'boolean', describe: 'machine-readable output' }) as never,
+  builder: (y) =>
+    y
+      .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
+      .option('json', { type: 'boolean', describe: 'machine-readable output' }),
   handler: async (argv) => {
     const dir = shippedScenarioDir();
     const rows = [];
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
       const { scenario } = await loadScenarioFile(join(dir, f));
       if (argv.tag && !scenario.metadata.tags.includes(argv.tag)) continue;
-      rows.push({ name: scenario.metadata.name, file: `scenarios/${f}`, tags: scenario.metadata.tags, description: scenario.metadata.description });
+      rows.push({
+        name: scenario.metadata.name,
+        file: `scenarios/${f}`,
+        tags: scenario.metadata.tags,
+        description: scenario.metadata.description,
+      });
     }
     if (argv.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     const width = Math.max(...rows.map((r) => r.name.length), 4);

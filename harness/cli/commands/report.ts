@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { DrillError } from '../../engine/errors.js';
 import type { Journal } from '../../engine/journal.js';
-import { parseReporterList, renderDrillReports, renderSuiteReports, type SuiteEntry, type SuiteLinks } from '../../../reports/index.js';
+import {
+  parseReporterList,
+  renderDrillReports,
+  renderSuiteReports,
+  type SuiteEntry,
+  type SuiteLinks,
+} from '../../../reports/index.js';
 import { assessCompliance } from '../../../reports/drp/compliance.js';
 import { loadPlan } from '../../../reports/drp/plan.js';
 import { COMPLIANCE_HTML, COMPLIANCE_MD, writeCompliance } from '../../../reports/drp/render.js';
@@ -12,24 +18,59 @@ import { analyseTrends } from '../../../reports/trends/analyse.js';
 import { loadHistory } from '../../../reports/trends/history.js';
 import { TRENDS_HTML, TRENDS_MD, writeTrends } from '../../../reports/trends/render.js';
 
-interface Args { journals?: string[]; reporter: string; out: string; drp?: string; trends?: string; regressionThreshold: number; asOf?: string }
+interface Args {
+  journals?: string[];
+  reporter: string;
+  out: string;
+  drp?: string;
+  trends?: string;
+  regressionThreshold: number;
+  asOf?: string;
+}
 
 const command: CommandModule<object, Args> = {
   command: 'report [journals..]',
-  describe: 'Re-render reports from journals; with --drp, the plan compliance page; with --trends, RTO/RPO across past drills',
+  describe:
+    'Re-render reports from journals; with --drp, the plan compliance page; with --trends, RTO/RPO across past drills',
   builder: (y) =>
     y
-      .positional('journals', { type: 'string', array: true, describe: 'journal.json files or directories holding them' })
+      .positional('journals', {
+        type: 'string',
+        array: true,
+        describe: 'journal.json files or directories holding them',
+      })
       .option('reporter', { type: 'string', default: 'html,json', describe: 'comma-separated: html, md, junit, json' })
-      .option('out', { type: 'string', default: 'drdrill-report', describe: 'output directory (<out>/<drill>/report.html, <out>/index.html)' })
-      .option('drp', { type: 'string', describe: 'disaster-recovery-plan YAML: map its procedures to the latest drill results' })
-      .option('trends', { type: 'string', describe: 'history of journals (a directory or s3://bucket/prefix) for RTO/RPO trends' })
-      .option('as-of', { type: 'string', describe: 'assess DRP compliance as of this date (YYYY-MM-DD), e.g. the end of the audited quarter; default now' })
-      .option('regression-threshold', { type: 'number', default: 20, describe: 'flag a regression when RTO or lost writes grow by more than this percentage' }) as never,
+      .option('out', {
+        type: 'string',
+        default: 'drdrill-report',
+        describe: 'output directory (<out>/<drill>/report.html, <out>/index.html)',
+      })
+      .option('drp', {
+        type: 'string',
+        describe: 'disaster-recovery-plan YAML: map its procedures to the latest drill results',
+      })
+      .option('trends', {
+        type: 'string',
+        describe: 'history of journals (a directory or s3://bucket/prefix) for RTO/RPO trends',
+      })
+      .option('as-of', {
+        type: 'string',
+        describe:
+          'assess DRP compliance as of this date (YYYY-MM-DD), e.g. the end of the audited quarter; default now',
+      })
+      .option('regression-threshold', {
+        type: 'number',
+        default: 20,
+        describe: 'flag a regression when RTO or lost writes grow by more than this percentage',
+      }) as never,
   handler: async (argv) => {
     const reporters = parseReporterList(argv.reporter);
     const paths = argv.journals ?? [];
-    if (!paths.length && !argv.trends) throw new DrillError('invalid-config', 'give journal files, directories of them, or --trends <dir|s3://bucket/prefix>');
+    if (!paths.length && !argv.trends)
+      throw new DrillError(
+        'invalid-config',
+        'give journal files, directories of them, or --trends <dir|s3://bucket/prefix>',
+      );
     const journals = await readJournals(paths);
     const history = argv.trends ? await loadHistory(argv.trends) : [];
     const outDir = resolve(argv.out);
@@ -40,12 +81,21 @@ const command: CommandModule<object, Args> = {
     if (argv.drp) {
       const plan = await loadPlan(argv.drp);
       const asOf = argv.asOf ? new Date(`${argv.asOf}T23:59:59Z`) : new Date();
-      if (Number.isNaN(asOf.getTime())) throw new DrillError('invalid-config', `--as-of ${argv.asOf}: expected a date such as 2025-12-31`);
-      written.push(...(await writeCompliance(assessCompliance(plan, unique([...journals, ...history]), asOf), outDir, formats)));
+      if (Number.isNaN(asOf.getTime()))
+        throw new DrillError('invalid-config', `--as-of ${argv.asOf}: expected a date such as 2025-12-31`);
+      written.push(
+        ...(await writeCompliance(assessCompliance(plan, unique([...journals, ...history]), asOf), outDir, formats)),
+      );
       links.compliance = formats.html ? COMPLIANCE_HTML : COMPLIANCE_MD;
     }
     if (argv.trends) {
-      written.push(...(await writeTrends(analyseTrends(unique([...history, ...journals]), { threshold: argv.regressionThreshold / 100 }), outDir, formats)));
+      written.push(
+        ...(await writeTrends(
+          analyseTrends(unique([...history, ...journals]), { threshold: argv.regressionThreshold / 100 }),
+          outDir,
+          formats,
+        )),
+      );
       links.trends = formats.html ? TRENDS_HTML : TRENDS_MD;
     }
     const entries = drillDirs(journals);
@@ -81,7 +131,10 @@ function drillDirs(journals: Journal[]): SuiteEntry[] {
   for (const j of journals) counts.set(j.drill, (counts.get(j.drill) ?? 0) + 1);
   return journals.map((journal) => ({
     journal,
-    dir: counts.get(journal.drill)! > 1 ? `${journal.drill}-${journal.startedAt.replace(/[:.]/g, '').slice(0, 15)}` : journal.drill,
+    dir:
+      counts.get(journal.drill)! > 1
+        ? `${journal.drill}-${journal.startedAt.replace(/[:.]/g, '').slice(0, 15)}`
+        : journal.drill,
   }));
 }
 

@@ -15,7 +15,14 @@ import { parseReporterList, renderDrillReports, renderSuiteReports } from '../..
 import { Progress } from '../progress.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
-interface Args { scenarios: string[]; env?: EnvironmentKind; out: string; keep: boolean; reporter: string; tag?: string }
+interface Args {
+  scenarios: string[];
+  env?: EnvironmentKind;
+  out: string;
+  keep: boolean;
+  reporter: string;
+  tag?: string;
+}
 
 export const DEFAULT_REPORTERS = 'html,json';
 
@@ -24,12 +31,29 @@ const command: CommandModule<object, Args> = {
   describe: 'Run drills: provision, inject the fault, recover, verify, measure, report',
   builder: (y) =>
     y
-      .positional('scenarios', { type: 'string', array: true, demandOption: true, describe: 'scenario files, directories or shipped names' })
+      .positional('scenarios', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'scenario files, directories or shipped names',
+      })
       .option('env', { choices: ENVIRONMENT_KINDS, describe: 'override environment.kind of every scenario' })
-      .option('out', { type: 'string', default: 'drdrill-results', describe: 'results directory (<out>/<drill>/journal.json)' })
-      .option('keep', { type: 'boolean', default: false, describe: 'keep work directories and containers for debugging' })
-      .option('reporter', { type: 'string', default: DEFAULT_REPORTERS, describe: 'comma-separated: html, md, junit, json' })
-      .option('tag', { type: 'string', describe: 'only scenarios with this tag' }) as never,
+      .option('out', {
+        type: 'string',
+        default: 'drdrill-results',
+        describe: 'results directory (<out>/<drill>/journal.json)',
+      })
+      .option('keep', {
+        type: 'boolean',
+        default: false,
+        describe: 'keep work directories and containers for debugging',
+      })
+      .option('reporter', {
+        type: 'string',
+        default: DEFAULT_REPORTERS,
+        describe: 'comma-separated: html, md, junit, json',
+      })
+      .option('tag', { type: 'string', describe: 'only scenarios with this tag' }),
   handler: async (argv) => {
     // Everything is validated before anything starts.
     const reporters = parseReporterList(argv.reporter);
@@ -40,11 +64,17 @@ const command: CommandModule<object, Args> = {
       checkSemantics(l);
       if (!argv.tag || l.scenario.metadata.tags.includes(argv.tag)) loaded.push(l);
     }
-    if (!loaded.length) throw new DrillError('invalid-config', `no scenario matches${argv.tag ? ` tag "${argv.tag}"` : ''}`);
+    if (!loaded.length)
+      throw new DrillError('invalid-config', `no scenario matches${argv.tag ? ` tag "${argv.tag}"` : ''}`);
     const names = loaded.map((l) => l.scenario.metadata.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new DrillError('invalid-config', `two scenarios are named "${dup}"; metadata.name must be unique within a run`);
-    for (const l of loaded) await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
+    if (dup)
+      throw new DrillError(
+        'invalid-config',
+        `two scenarios are named "${dup}"; metadata.name must be unique within a run`,
+      );
+    for (const l of loaded)
+      await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
 
     const outDir = resolve(argv.out);
     await mkdir(outDir, { recursive: true });
@@ -52,7 +82,10 @@ const command: CommandModule<object, Args> = {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       if (signals++ === 0) controller.abort(new Interruption('interrupted', `${sig} received`));
-      else process.stderr.write(`drdrill: still cleaning up after ${sig}; processes and mounts it started are being removed\n`);
+      else
+        process.stderr.write(
+          `drdrill: still cleaning up after ${sig}; processes and mounts it started are being removed\n`,
+        );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -83,14 +116,22 @@ const command: CommandModule<object, Args> = {
       process.off('SIGTERM', onSignal);
     }
     process.stdout.write(`${summaryLine(journals)}\n`);
-    process.exitCode = EXIT_CODES[exitCodeFor(journals.map((j) => j.verdict), controller.signal.aborted)];
+    process.exitCode =
+      EXIT_CODES[
+        exitCodeFor(
+          journals.map((j) => j.verdict),
+          controller.signal.aborted,
+        )
+      ];
   },
 };
 export default command;
 
 export function summaryLine(journals: Journal[]): string {
   const count = (v: Verdict) => journals.filter((j) => j.verdict === v).length;
-  const others = (['error', 'interrupted', 'timedout', 'skipped'] as Verdict[]).filter((v) => count(v)).map((v) => `${count(v)} ${v}`);
+  const others = (['error', 'interrupted', 'timedout', 'skipped'] as Verdict[])
+    .filter((v) => count(v))
+    .map((v) => `${count(v)} ${v}`);
   return `drills: ${count('passed')} passed, ${count('failed')} failed${others.length ? `, ${others.join(', ')}` : ''}`;
 }
 

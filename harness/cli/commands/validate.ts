@@ -4,12 +4,20 @@ import { loadScenarioFile, ScenarioError } from '../../scenario/load.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
-interface Args { files: string[] }
+interface Args {
+  files: string[];
+}
 
 const command: CommandModule<object, Args> = {
   command: 'validate <files..>',
   describe: 'Check scenario files without running anything',
-  builder: (y) => y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'scenario files, directories or shipped names' }) as never,
+  builder: (y) =>
+    y.positional('files', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'scenario files, directories or shipped names',
+    }),
   handler: async (argv) => {
     let bad = 0;
     for (const file of resolveScenarioArgs(argv.files)) {

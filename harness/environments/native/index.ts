@@ -8,7 +8,14 @@ import { registerSecret } from '../../util/logger.js';
 import { packageRoot } from '../../util/paths.js';
 import { postgresAccount, runProcess } from '../../util/process.js';
 import { resolveObjectStoreSpec } from '../object-store-spec.js';
-import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
+import type {
+  EnvironmentProvider,
+  EnvironmentStartOptions,
+  InstanceSpec,
+  ObjectStoreConnection,
+  PgInstance,
+  StartedEnvironment,
+} from '../types.js';
 import { startEmbeddedS3 } from './embedded-s3.js';
 import { findPostgresBinDir } from './postgres-binaries.js';
 import { NativeInstance } from './native-instance.js';
@@ -25,7 +32,8 @@ export const nativeProvider: EnvironmentProvider = {
     postgresAccount();
     if (spec.objectStore.kind === 's3') resolveObjectStoreSpec(spec.objectStore, 'check', 'check');
     const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
-    if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    if (!existsSync(walTool))
+      throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
   },
   async start(opts) {
     return NativeEnvironment.start(opts);
@@ -43,7 +51,9 @@ class NativeEnvironment implements StartedEnvironment {
     private readonly _walTool: { node: string; script: string; config: string },
   ) {}
 
-  get workDir(): string { return this._opts.workDir; }
+  get workDir(): string {
+    return this._opts.workDir;
+  }
 
   static async start(opts: EnvironmentStartOptions): Promise<NativeEnvironment> {
     const binDir = findPostgresBinDir(opts.spec.postgres.version);
@@ -51,10 +61,17 @@ class NativeEnvironment implements StartedEnvironment {
     await mkdir(opts.workDir, { recursive: true, mode: 0o755 });
     await chmod(opts.workDir, 0o755);
     if (account) {
-      const r = await runProcess('/bin/sh', ['-c', 'cd "$1"', 'sh', opts.workDir], { uid: account.uid, gid: account.gid, allowFailure: true });
+      const r = await runProcess('/bin/sh', ['-c', 'cd "$1"', 'sh', opts.workDir], {
+        uid: account.uid,
+        gid: account.gid,
+        allowFailure: true,
+      });
       if (r.code !== 0) {
         await rm(opts.workDir, { recursive: true, force: true });
-        throw new DrillError('missing-prerequisite', `the ${account.name} user cannot reach ${opts.workDir} (a parent directory is not traversable); chmod o+x its parents or point DRDRILL_WORK_DIR at a directory under /tmp`);
+        throw new DrillError(
+          'missing-prerequisite',
+          `the ${account.name} user cannot reach ${opts.workDir} (a parent directory is not traversable); chmod o+x its parents or point DRDRILL_WORK_DIR at a directory under /tmp`,
+        );
       }
     }
     if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
@@ -65,7 +82,8 @@ class NativeEnvironment implements StartedEnvironment {
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
-    if (this._instances.some((i) => i.name === spec.name)) throw new DrillError('error', `instance ${spec.name} already exists`);
+    if (this._instances.some((i) => i.name === spec.name))
+      throw new DrillError('error', `instance ${spec.name} already exists`);
     const instance = new NativeInstance(spec.name, {
       binDir: this.binDir,
       baseDir: join(this.workDir, 'instances'),
@@ -146,7 +164,11 @@ async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectSt
  * archive_command runs as the postgres user, which may not read the checkout (e.g. under /root):
  * copy the single-file WAL tool and its config (with the S3 credentials, mode 0600) into the work dir.
  */
-async function installWalTool(workDir: string, store: ObjectStoreConnection, account: ReturnType<typeof postgresAccount>) {
+async function installWalTool(
+  workDir: string,
+  store: ObjectStoreConnection,
+  account: ReturnType<typeof postgresAccount>,
+) {
   const dir = join(workDir, 'wal-tool');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const script = join(dir, WAL_TOOL_FILE);
@@ -155,8 +177,16 @@ async function installWalTool(workDir: string, store: ObjectStoreConnection, acc
   await writeFile(config, JSON.stringify(store, null, 2), { mode: 0o600 });
   if (account) {
     for (const p of [dir, script, config]) await chown(p, account.uid, account.gid);
-    const r = await runProcess(process.execPath, ['--version'], { uid: account.uid, gid: account.gid, allowFailure: true });
-    if (r.code !== 0) throw new DrillError('missing-prerequisite', `${process.execPath} cannot be run by the postgres user (needed by archive_command); install Node.js system-wide`);
+    const r = await runProcess(process.execPath, ['--version'], {
+      uid: account.uid,
+      gid: account.gid,
+      allowFailure: true,
+    });
+    if (r.code !== 0)
+      throw new DrillError(
+        'missing-prerequisite',
+        `${process.execPath} cannot be run by the postgres user (needed by archive_command); install Node.js system-wide`,
+      );
   }
   await access(script, constants.R_OK);
   return { node: process.execPath, script, config };

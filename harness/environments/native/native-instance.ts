@@ -12,7 +12,13 @@ import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { mountTmpfs } from './tmpfs-volume.js';
 import { waitUntilAccepting } from '../wait-ready.js';
-import { baseServerSettings, HARNESS_CONF, renderConf, withHarnessInclude, type ServerSettings } from '../server-settings.js';
+import {
+  baseServerSettings,
+  HARNESS_CONF,
+  renderConf,
+  withHarnessInclude,
+  type ServerSettings,
+} from '../server-settings.js';
 
 export interface NativeInstanceDeps {
   binDir: string;
@@ -39,7 +45,10 @@ export class NativeInstance implements PgInstance {
   private _child?: ChildProcess;
   private _exit?: Promise<{ code: number | null; signal: string | null }>;
 
-  constructor(readonly name: string, private readonly _deps: NativeInstanceDeps) {
+  constructor(
+    readonly name: string,
+    private readonly _deps: NativeInstanceDeps,
+  ) {
     const dir = join(_deps.baseDir, name);
     this.dataDir = join(dir, 'data');
     // Unix socket paths are limited to 107 bytes: keep the directory short, whatever the work dir is.
@@ -48,7 +57,9 @@ export class NativeInstance implements PgInstance {
     this.logFile = join(dir, 'postgres.log');
   }
 
-  get port(): number { return this._port; }
+  get port(): number {
+    return this._port;
+  }
 
   async create(spec: InstanceSpec): Promise<void> {
     const { account } = this._deps;
@@ -71,7 +82,18 @@ export class NativeInstance implements PgInstance {
     await this._own(this.dataDir);
     this._port = await freePort();
     if (spec.initdb) {
-      await this._run('initdb', ['-D', this.dataDir, '--data-checksums', '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-instructions']);
+      await this._run('initdb', [
+        '-D',
+        this.dataDir,
+        '--data-checksums',
+        '-U',
+        SUPERUSER,
+        '--auth=trust',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ]);
       if (spec.volume?.walSizeMB) await this._moveWalToVolume(spec.volume.walSizeMB);
       await this._writeBaseSettings(spec.settings ?? {});
     }
@@ -84,12 +106,17 @@ export class NativeInstance implements PgInstance {
     this.walVolume = volume;
     this._deps.onTeardown(`unmount ${walMount}`, () => volume.unmount());
     await this._own(walMount);
-    await this._shell(`cp -a ${shellQuote(join(this.dataDir, 'pg_wal'))}/. ${shellQuote(walMount)}/ && rm -rf ${shellQuote(join(this.dataDir, 'pg_wal'))} && ln -s ${shellQuote(walMount)} ${shellQuote(join(this.dataDir, 'pg_wal'))}`);
+    await this._shell(
+      `cp -a ${shellQuote(join(this.dataDir, 'pg_wal'))}/. ${shellQuote(walMount)}/ && rm -rf ${shellQuote(join(this.dataDir, 'pg_wal'))} && ln -s ${shellQuote(walMount)} ${shellQuote(join(this.dataDir, 'pg_wal'))}`,
+    );
   }
 
   /** Settings only the harness controls live in a file included last, so restores can rewrite the rest. */
   private async _writeBaseSettings(settings: ServerSettings): Promise<void> {
-    await this.writeFile(HARNESS_CONF, renderConf(baseServerSettings({ listen: '127.0.0.1', port: this._port, socketDir: this.socketDir }, settings)));
+    await this.writeFile(
+      HARNESS_CONF,
+      renderConf(baseServerSettings({ listen: '127.0.0.1', port: this._port, socketDir: this.socketDir }, settings)),
+    );
     const confPath = join(this.dataDir, 'postgresql.conf');
     const existing = await readFile(confPath, 'utf8').catch(() => undefined);
     if (existing !== undefined) await writeFile(confPath, withHarnessInclude(existing));
@@ -107,7 +134,9 @@ export class NativeInstance implements PgInstance {
     if (await this.isRunning()) return;
     // The port may have been taken since it was chosen; the data directory's config then names a new one.
     for (let attempt = 0; ; attempt++) {
-      const logStart = await stat(this.logFile).then((s) => s.size).catch(() => 0);
+      const logStart = await stat(this.logFile)
+        .then((s) => s.size)
+        .catch(() => 0);
       this._spawn();
       try {
         if (opts.waitReady !== false) await this.waitReady(opts.timeoutMs ?? 60_000);
@@ -158,7 +187,8 @@ export class NativeInstance implements PgInstance {
   }
 
   async kill(signal: NodeJS.Signals): Promise<string> {
-    if (!this._child || !(await this.isRunning())) throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
+    if (!this._child || !(await this.isRunning()))
+      throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
     const pid = this._child.pid;
     this._child.kill(signal);
     await this._exit;
@@ -174,10 +204,12 @@ export class NativeInstance implements PgInstance {
     return this._exit ?? Promise.resolve({ code: null, signal: null });
   }
 
-  get pid(): number | undefined { return this._child?.pid; }
+  get pid(): number | undefined {
+    return this._child?.pid;
+  }
 
   async runTool(tool: PgTool, run: ToolRun): Promise<ToolResult> {
-    const file = tool === 'pgbackrest' ? this._deps.pgbackrestBin ?? 'pgbackrest' : join(this._deps.binDir, tool);
+    const file = tool === 'pgbackrest' ? (this._deps.pgbackrestBin ?? 'pgbackrest') : join(this._deps.binDir, tool);
     const account = this._deps.account;
     return runProcess(file, run.args, {
       env: { ...this._env(), ...run.env },
@@ -205,7 +237,8 @@ export class NativeInstance implements PgInstance {
 
   private _path(relPath: string): string {
     const full = resolve(this.dataDir, relPath);
-    if (full !== this.dataDir && !full.startsWith(this.dataDir + sep)) throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
+    if (full !== this.dataDir && !full.startsWith(this.dataDir + sep))
+      throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
     return full;
   }
 
@@ -239,7 +272,10 @@ export class NativeInstance implements PgInstance {
   }
 
   async exists(relPath: string): Promise<boolean> {
-    return access(this._path(relPath)).then(() => true, () => false);
+    return access(this._path(relPath)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async extractTar(tar: Readable, subdir = ''): Promise<void> {
@@ -311,7 +347,11 @@ export class NativeInstance implements PgInstance {
 
   private async _runAsOwner(file: string, args: string[], stdin?: Readable): Promise<void> {
     const a = this._deps.account;
-    await runProcess(file, args, { ...(a ? { uid: a.uid, gid: a.gid } : {}), cwd: this.homeDir, ...(stdin ? { stdin } : {}) });
+    await runProcess(file, args, {
+      ...(a ? { uid: a.uid, gid: a.gid } : {}),
+      cwd: this.homeDir,
+      ...(stdin ? { stdin } : {}),
+    });
   }
 
   private async _shell(script: string): Promise<void> {

@@ -8,16 +8,26 @@ export interface TmpfsVolume extends VolumeHandle {
 }
 
 /** A size-limited volume: a tmpfs mount. Needs root (CAP_SYS_ADMIN). */
-export async function mountTmpfs(path: string, sizeMB: number, owner: SystemUser | undefined, logger: Logger): Promise<TmpfsVolume> {
+export async function mountTmpfs(
+  path: string,
+  sizeMB: number,
+  owner: SystemUser | undefined,
+  logger: Logger,
+): Promise<TmpfsVolume> {
   if (process.getuid?.() !== 0)
-    throw new DrillError('missing-prerequisite', `a size-limited volume at ${path} needs a tmpfs mount, which needs root; run the drill as root (or in CI)`);
+    throw new DrillError(
+      'missing-prerequisite',
+      `a size-limited volume at ${path} needs a tmpfs mount, which needs root; run the drill as root (or in CI)`,
+    );
   const ids = owner ? `,uid=${owner.uid},gid=${owner.gid}` : '';
   await runProcess('mount', ['-t', 'tmpfs', '-o', `size=${sizeMB}m,mode=0700${ids}`, 'drdrill-tmpfs', path]);
   let current = sizeMB;
   let mounted = true;
   return {
     path,
-    get sizeMB() { return current; },
+    get sizeMB() {
+      return current;
+    },
     async grow(newSizeMB: number) {
       await runProcess('mount', ['-o', `remount,size=${newSizeMB}m`, path]);
       logger.info(`volume ${path} grown from ${current} MB to ${newSizeMB} MB`);
@@ -33,5 +43,7 @@ export async function mountTmpfs(path: string, sizeMB: number, owner: SystemUser
 }
 
 export function tmpfsSupport(): { ok: true } | { ok: false; reason: string } {
-  return process.getuid?.() === 0 ? { ok: true } : { ok: false, reason: 'size-limited volumes are tmpfs mounts and need root; this run is not root' };
+  return process.getuid?.() === 0
+    ? { ok: true }
+    : { ok: false, reason: 'size-limited volumes are tmpfs mounts and need root; this run is not root' };
 }

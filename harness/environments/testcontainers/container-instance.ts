@@ -6,7 +6,13 @@ import { GenericContainer, Wait } from 'testcontainers';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { shellQuote } from '../../util/process.js';
-import { baseServerSettings, HARNESS_CONF, HARNESS_CONF_INCLUDE, renderConf, type ServerSettings } from '../server-settings.js';
+import {
+  baseServerSettings,
+  HARNESS_CONF,
+  HARNESS_CONF_INCLUDE,
+  renderConf,
+  type ServerSettings,
+} from '../server-settings.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { waitUntilAccepting } from '../wait-ready.js';
 import { ContainerShell, engineMessage, type Dockerode } from './container-shell.js';
@@ -67,7 +73,10 @@ export class ContainerInstance implements PgInstance {
   private _exit?: Promise<{ code: number | null; signal: string | null }>;
   private _log?: WriteStream;
 
-  constructor(readonly name: string, private readonly _deps: ContainerInstanceDeps) {
+  constructor(
+    readonly name: string,
+    private readonly _deps: ContainerInstanceDeps,
+  ) {
     this.logFile = join(_deps.hostDir, 'postgres.log');
   }
 
@@ -85,14 +94,21 @@ export class ContainerInstance implements PgInstance {
       .withStartupTimeout(60_000);
     if (spec.volume) {
       container = container
-        .withTmpFs({ [data]: `rw,size=${spec.volume.sizeMB}m,mode=0700`, ...(spec.volume.walSizeMB ? { [wal]: `rw,size=${spec.volume.walSizeMB}m,mode=0700` } : {}) })
+        .withTmpFs({
+          [data]: `rw,size=${spec.volume.sizeMB}m,mode=0700`,
+          ...(spec.volume.walSizeMB ? { [wal]: `rw,size=${spec.volume.walSizeMB}m,mode=0700` } : {}),
+        })
         // Growing a tmpfs is a remount inside the container.
         .withAddedCapabilities('SYS_ADMIN');
     }
     const started = await container.start().catch((err: unknown) => {
       throw containerStartError(err, `${this.name}: container ${this._deps.containerName}`, this._deps.image);
     });
-    this._shell = new ContainerShell(this._deps.docker, started.getId(), `${this.name} (container ${this._deps.containerName})`);
+    this._shell = new ContainerShell(
+      this._deps.docker,
+      started.getId(),
+      `${this.name} (container ${this._deps.containerName})`,
+    );
     this._host = started.getHost();
     this._port = started.getMappedPort(PG_PORT);
     await mkdir(this._deps.hostDir, { recursive: true });
@@ -103,11 +119,28 @@ export class ContainerInstance implements PgInstance {
     }
     if (spec.initdb) {
       await this.runTool('initdb', {
-        args: ['-D', data, '--data-checksums', '-U', SUPERUSER, `--pwfile=${CONTAINER_PATHS.private}/pwfile`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-instructions'],
+        args: [
+          '-D',
+          data,
+          '--data-checksums',
+          '-U',
+          SUPERUSER,
+          `--pwfile=${CONTAINER_PATHS.private}/pwfile`,
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
+          '-E',
+          'UTF8',
+          '--locale=C',
+          '--no-instructions',
+        ],
       });
-      if (spec.volume?.walSizeMB) await this._root(`cp -a ${data}/pg_wal/. ${wal}/ && rm -rf ${data}/pg_wal && ln -s ${wal} ${data}/pg_wal`);
+      if (spec.volume?.walSizeMB)
+        await this._root(`cp -a ${data}/pg_wal/. ${wal}/ && rm -rf ${data}/pg_wal && ln -s ${wal} ${data}/pg_wal`);
       // Peers (standbys, pg_rewind, the harness through the mapped port) come over the network with the password.
-      await this._writeBaseSettings(spec.settings ?? {}, 'printf "\\nhost all all all scram-sha-256\\nhost replication all all scram-sha-256\\n" >> pg_hba.conf');
+      await this._writeBaseSettings(
+        spec.settings ?? {},
+        'printf "\\nhost all all all scram-sha-256\\nhost replication all all scram-sha-256\\n" >> pg_hba.conf',
+      );
     }
   }
 
@@ -117,18 +150,23 @@ export class ContainerInstance implements PgInstance {
     const owned = [p.data, p.private, p.socket, p.home, p.spool, ...(walVolume ? [p.wal] : [])];
     const probe = await this._root(
       `mkdir -p ${p.bin} ${owned.join(' ')} && chown ${SUPERUSER}:${SUPERUSER} ${owned.join(' ')} && chmod 0700 ${owned.join(' ')} && ` +
-      `id -u ${SUPERUSER} && id -g ${SUPERUSER} && (command -v node || true)`,
+        `id -u ${SUPERUSER} && id -g ${SUPERUSER} && (command -v node || true)`,
     );
     const [uid, gid, node] = probe.stdout.trim().split('\n');
     this._owner = { user: SUPERUSER, uid: Number(uid), gid: Number(gid) };
     if (node) this._node = node;
     else if (process.platform !== 'linux')
-      throw new DrillError('missing-prerequisite', `${this.name}: image ${this._deps.image} has no node binary for WAL archiving, and this host's node (${process.platform}) cannot run in a Linux container; use an image with node, such as one built by fixtures/images/build-postgres.sh`);
+      throw new DrillError(
+        'missing-prerequisite',
+        `${this.name}: image ${this._deps.image} has no node binary for WAL archiving, and this host's node (${process.platform}) cannot run in a Linux container; use an image with node, such as one built by fixtures/images/build-postgres.sh`,
+      );
     const own = { mode: 0o600, owner: this._owner };
     await this._shell.putFiles([
       { path: `${p.bin}/wal-tool.cjs`, data: this._deps.walTool.script, mode: 0o644 },
       ...(node ? [] : [{ path: this._node, data: await readFile(this._deps.hostNode), mode: 0o755 }]),
-      ...(this._deps.objectStoreCa ? [{ path: this._deps.objectStoreCa.path, data: this._deps.objectStoreCa.pem, mode: 0o644 }] : []),
+      ...(this._deps.objectStoreCa
+        ? [{ path: this._deps.objectStoreCa.path, data: this._deps.objectStoreCa.pem, mode: 0o644 }]
+        : []),
       { path: `${p.private}/wal-config.json`, data: this._deps.walTool.config, ...own },
       { path: `${p.private}/pgpass`, data: `*:*:*:${SUPERUSER}:${this._deps.password}\n`, ...own },
       { path: `${p.private}/pwfile`, data: `${this._deps.password}\n`, ...own },
@@ -139,7 +177,9 @@ export class ContainerInstance implements PgInstance {
     let current = sizeMB;
     return {
       path,
-      get sizeMB() { return current; },
+      get sizeMB() {
+        return current;
+      },
       grow: async (newSizeMB: number) => {
         await this._root(`mount -o remount,size=${newSizeMB}m ${path}`);
         this._deps.logger.info(`${this.name}: tmpfs ${path} grown from ${current} MB to ${newSizeMB} MB`);
@@ -150,9 +190,19 @@ export class ContainerInstance implements PgInstance {
 
   /** drdrill.conf, and the include line in postgresql.conf once (plus `alsoRun`, in the data directory): one copy, one exec. */
   private async _writeBaseSettings(settings: ServerSettings, alsoRun = 'true'): Promise<void> {
-    await this.writeFile(HARNESS_CONF, renderConf(baseServerSettings({ listen: '*', port: PG_PORT, socketDir: this.socketDir }, settings)));
+    await this.writeFile(
+      HARNESS_CONF,
+      renderConf(baseServerSettings({ listen: '*', port: PG_PORT, socketDir: this.socketDir }, settings)),
+    );
     const include = shellQuote(HARNESS_CONF_INCLUDE);
-    await this._shell.exec(['/bin/sh', '-c', `cd ${this.dataDir} && ${alsoRun} && if [ -f postgresql.conf ] && ! grep -qxF ${include} postgresql.conf; then printf '\\n%s\\n' ${include} >> postgresql.conf; fi`], { user: SUPERUSER });
+    await this._shell.exec(
+      [
+        '/bin/sh',
+        '-c',
+        `cd ${this.dataDir} && ${alsoRun} && if [ -f postgresql.conf ] && ! grep -qxF ${include} postgresql.conf; then printf '\\n%s\\n' ${include} >> postgresql.conf; fi`,
+      ],
+      { user: SUPERUSER },
+    );
   }
 
   connection(database = 'postgres'): ConnectionInfo {
@@ -167,7 +217,12 @@ export class ContainerInstance implements PgInstance {
     if (this._running) return;
     await this._ensureContainer();
     this._log ??= createWriteStream(this.logFile, { flags: 'a' });
-    const { exit } = await this._shell.spawn(['postgres', '-D', this.dataDir], { user: SUPERUSER, env: this._env(), workingDir: CONTAINER_PATHS.home, output: this._log });
+    const { exit } = await this._shell.spawn(['postgres', '-D', this.dataDir], {
+      user: SUPERUSER,
+      env: this._env(),
+      workingDir: CONTAINER_PATHS.home,
+      output: this._log,
+    });
     this._running = true;
     this._exit = exit.then((code) => {
       this._running = false;
@@ -198,7 +253,10 @@ export class ContainerInstance implements PgInstance {
       return `${signal} to the postmaster of ${this.name} in container ${this._deps.containerName}`;
     }
     await this._shell.container.kill({ signal: 'SIGKILL' }).catch((err: unknown) => {
-      throw new DrillError('error', `${this.name}: killing container ${this._deps.containerName} failed: ${engineMessage(err)}`);
+      throw new DrillError(
+        'error',
+        `${this.name}: killing container ${this._deps.containerName} failed: ${engineMessage(err)}`,
+      );
     });
     this._containerDown = true;
     await this._exit;
@@ -206,7 +264,10 @@ export class ContainerInstance implements PgInstance {
   }
 
   private async _signalPostmaster(signal: string): Promise<void> {
-    await this._shell.exec(['/bin/sh', '-c', `kill -s ${signal} "$(head -n 1 ${shellQuote(this.dataDir)}/postmaster.pid)"`], { user: SUPERUSER, allowFailure: true });
+    await this._shell.exec(
+      ['/bin/sh', '-c', `kill -s ${signal} "$(head -n 1 ${shellQuote(this.dataDir)}/postmaster.pid)"`],
+      { user: SUPERUSER, allowFailure: true },
+    );
   }
 
   async isRunning(): Promise<boolean> {
@@ -246,7 +307,8 @@ export class ContainerInstance implements PgInstance {
 
   private _path(relPath: string): string {
     const full = posix.resolve(this.dataDir, relPath);
-    if (full !== this.dataDir && !full.startsWith(this.dataDir + '/')) throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
+    if (full !== this.dataDir && !full.startsWith(this.dataDir + '/'))
+      throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
     return full;
   }
 
@@ -260,7 +322,10 @@ export class ContainerInstance implements PgInstance {
     const full = this._path(relPath);
     if (opts.position === undefined) return this._shell.putFile(full, data, { mode: 0o600, owner: this._owner });
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    await this._shell.exec(['dd', `of=${full}`, 'bs=1', `seek=${opts.position}`, `count=${bytes.length}`, 'conv=notrunc,fsync'], { user: SUPERUSER, stdin: bytes });
+    await this._shell.exec(
+      ['dd', `of=${full}`, 'bs=1', `seek=${opts.position}`, `count=${bytes.length}`, 'conv=notrunc,fsync'],
+      { user: SUPERUSER, stdin: bytes },
+    );
   }
 
   async removePath(relPath: string): Promise<void> {
@@ -283,7 +348,9 @@ export class ContainerInstance implements PgInstance {
   }
 
   async configure(settings: ServerSettings): Promise<void> {
-    const existing = (await this.exists('postgresql.auto.conf')) ? (await this.readFile('postgresql.auto.conf')).toString() : '';
+    const existing = (await this.exists('postgresql.auto.conf'))
+      ? (await this.readFile('postgresql.auto.conf')).toString()
+      : '';
     await this.writeFile('postgresql.auto.conf', existing + renderConf(settings));
   }
 
@@ -320,7 +387,10 @@ export class ContainerInstance implements PgInstance {
   }
 
   async adoptDataDirectory(settings: ServerSettings = {}): Promise<void> {
-    await this._shell.exec(['/bin/sh', '-c', `mkdir -p ${this.dataDir}/pg_wal && chmod 0700 ${this.dataDir} ${this.dataDir}/pg_wal`], { user: SUPERUSER });
+    await this._shell.exec(
+      ['/bin/sh', '-c', `mkdir -p ${this.dataDir}/pg_wal && chmod 0700 ${this.dataDir} ${this.dataDir}/pg_wal`],
+      { user: SUPERUSER },
+    );
     await this._writeBaseSettings(settings);
   }
 

@@ -39,7 +39,11 @@ const STAGING_DIR = '/tmp';
 export class ContainerShell {
   readonly container: DockerContainer;
 
-  constructor(readonly docker: Dockerode, readonly id: string, private readonly _label: string) {
+  constructor(
+    readonly docker: Dockerode,
+    readonly id: string,
+    private readonly _label: string,
+  ) {
     this.container = docker.getContainer(id);
   }
 
@@ -49,7 +53,9 @@ export class ContainerShell {
     if (opts.stdin !== undefined) {
       staged = posix.join(STAGING_DIR, `drdrill-stdin-${randomBytes(6).toString('hex')}`);
       const { stdin } = opts;
-      await this.putFile(staged, typeof stdin === 'string' || Buffer.isBuffer(stdin) ? stdin : await collect(stdin), { mode: 0o644 });
+      await this.putFile(staged, typeof stdin === 'string' || Buffer.isBuffer(stdin) ? stdin : await collect(stdin), {
+        mode: 0o644,
+      });
       command = ['/bin/sh', '-c', `"$0" "$@" < ${shellQuote(staged)}`, ...cmd];
     }
     const shown = cmd.map(shellQuote).join(' ');
@@ -62,15 +68,35 @@ export class ContainerShell {
       const err: Buffer[] = [];
       const stdout = opts.stdout ?? new PassThrough();
       const stderr = new PassThrough();
-      if (!opts.stdout) stdout.on('data', (d: Buffer) => { if (outBytes < MAX_CAPTURE || opts.binary) { out.push(d); outBytes += d.length; } });
+      if (!opts.stdout)
+        stdout.on('data', (d: Buffer) => {
+          if (outBytes < MAX_CAPTURE || opts.binary) {
+            out.push(d);
+            outBytes += d.length;
+          }
+        });
       stderr.on('data', (d: Buffer) => err.push(d));
       this.docker.modem.demuxStream(stream, stdout, stderr);
       await new Promise<void>((resolve, reject) => {
-        const timer = opts.timeoutMs ? setTimeout(() => reject(new DrillError('error', `${this._label}: ${shown} did not finish within ${opts.timeoutMs! / 1000} s`)), opts.timeoutMs) : undefined;
-        const done = () => { if (timer) clearTimeout(timer); resolve(); };
+        const timer = opts.timeoutMs
+          ? setTimeout(
+              () =>
+                reject(
+                  new DrillError('error', `${this._label}: ${shown} did not finish within ${opts.timeoutMs! / 1000} s`),
+                ),
+              opts.timeoutMs,
+            )
+          : undefined;
+        const done = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
         stream.once('end', done);
         stream.once('close', done);
-        stream.once('error', (e: Error) => { if (timer) clearTimeout(timer); reject(e); });
+        stream.once('error', (e: Error) => {
+          if (timer) clearTimeout(timer);
+          reject(e);
+        });
       });
       // Like a child process's stdout piped to it: the caller's stream ends with the command's output.
       if (opts.stdout) await new Promise<void>((resolve) => opts.stdout!.end(resolve));
@@ -86,7 +112,10 @@ export class ContainerShell {
       };
       if (result.code !== 0 && !opts.allowFailure) {
         const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join(' | ');
-        throw new DrillError(result.code === 127 ? 'missing-prerequisite' : 'error', `${this._label}: ${shown} exited ${result.code}: ${detail}`);
+        throw new DrillError(
+          result.code === 127 ? 'missing-prerequisite' : 'error',
+          `${this._label}: ${shown} exited ${result.code}: ${detail}`,
+        );
       }
       return result;
     } catch (err) {
@@ -98,14 +127,21 @@ export class ContainerShell {
   }
 
   /** Start a long-running command (the postmaster) whose output is streamed; resolves with its exit code. */
-  async spawn(cmd: string[], opts: { user?: string; env?: Record<string, string>; workingDir?: string; output: Writable }): Promise<{ exit: Promise<number | null> }> {
+  async spawn(
+    cmd: string[],
+    opts: { user?: string; env?: Record<string, string>; workingDir?: string; output: Writable },
+  ): Promise<{ exit: Promise<number | null> }> {
     const exec = await this._createExec(cmd, opts);
     const stream = await exec.start({ hijack: true, stdin: false });
     const sink = new PassThrough();
     sink.pipe(opts.output, { end: false });
     this.docker.modem.demuxStream(stream, sink, sink);
     const exit = new Promise<number | null>((resolve) => {
-      const done = () => exec.inspect().then((i) => resolve(i.ExitCode ?? null), () => resolve(null));
+      const done = () =>
+        exec.inspect().then(
+          (i) => resolve(i.ExitCode ?? null),
+          () => resolve(null),
+        );
       stream.once('end', done);
       stream.once('close', done);
       stream.once('error', () => resolve(null));
@@ -133,18 +169,26 @@ export class ContainerShell {
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw this._archiveError(err, dir);
       await this.exec(['mkdir', '-p', dir], opts.owner ? { user: opts.owner.user } : {});
-      await attempt().catch((e: unknown) => { throw this._archiveError(e, dir); });
+      await attempt().catch((e: unknown) => {
+        throw this._archiveError(e, dir);
+      });
     }
   }
 
   /** Write several files in one archive, at absolute paths whose directories exist. */
   async putFiles(files: ({ path: string; data: Buffer | string } & FileOptions)[]): Promise<void> {
-    await this._putArchive(packFiles(files.map((f) => ({ ...f, path: f.path.replace(/^\//, '') }))), '/').catch((e: unknown) => { throw this._archiveError(e, '/'); });
+    await this._putArchive(packFiles(files.map((f) => ({ ...f, path: f.path.replace(/^\//, '') }))), '/').catch(
+      (e: unknown) => {
+        throw this._archiveError(e, '/');
+      },
+    );
   }
 
   /** Extract a tar stream at a directory inside the container (the engine's archive API). */
   async putArchive(archive: NodeJS.ReadableStream, dir: string): Promise<void> {
-    await this._putArchive(archive, dir).catch((e: unknown) => { throw this._archiveError(e, dir); });
+    await this._putArchive(archive, dir).catch((e: unknown) => {
+      throw this._archiveError(e, dir);
+    });
   }
 
   private async _putArchive(archive: NodeJS.ReadableStream, dir: string): Promise<void> {
@@ -152,7 +196,9 @@ export class ContainerShell {
   }
 
   private _archiveError(err: unknown, dir: string): DrillError {
-    return new DrillError('error', `${this._label}: copying an archive to ${dir} failed: ${engineMessage(err)}`, { cause: err });
+    return new DrillError('error', `${this._label}: copying an archive to ${dir} failed: ${engineMessage(err)}`, {
+      cause: err,
+    });
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -173,7 +219,10 @@ export class ContainerShell {
 
   async remove(): Promise<void> {
     await this.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404) throw new DrillError('error', `${this._label}: removing the container failed: ${engineMessage(err)}`, { cause: err });
+      if (err.statusCode !== 404)
+        throw new DrillError('error', `${this._label}: removing the container failed: ${engineMessage(err)}`, {
+          cause: err,
+        });
     });
   }
 }
@@ -186,7 +235,10 @@ export interface FileOptions {
 function packFiles(files: ({ path: string; data: Buffer | string } & FileOptions)[]): NodeJS.ReadableStream {
   const pack = tar.pack();
   for (const f of files) {
-    pack.entry({ name: f.path, mode: f.mode ?? 0o600, uid: f.owner?.uid ?? 0, gid: f.owner?.gid ?? 0 }, typeof f.data === 'string' ? Buffer.from(f.data) : f.data);
+    pack.entry(
+      { name: f.path, mode: f.mode ?? 0o600, uid: f.owner?.uid ?? 0, gid: f.owner?.gid ?? 0 },
+      typeof f.data === 'string' ? Buffer.from(f.data) : f.data,
+    );
   }
   pack.finalize();
   return pack as unknown as NodeJS.ReadableStream;

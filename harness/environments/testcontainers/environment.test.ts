@@ -24,14 +24,19 @@ describe.skipIf(Boolean(lane.skip))('testcontainers cleanup: nothing a drill cre
 
   it('a failed drill (WAL archive gap) removes its containers and network', async () => {
     const dir = inlineScenarios({
-      'gap.yaml': scenario('tc-gap', `workload: { ledger: { rate: 100 }, before: 3s, after: 1s }
+      'gap.yaml': scenario(
+        'tc-gap',
+        `workload: { ledger: { rate: 100 }, before: 3s, after: 1s }
 backup: [{ method: basebackup, archiveWal: true }]
 fault: { type: accidental-delete, sql: DELETE FROM customers, removeWalSegment: true }
-recovery: { procedure: pitr, target: { type: before-fault } }`),
+recovery: { procedure: pitr, target: { type: before-fault } }`,
+      ),
     });
     const out = tempOutDir();
     const work = workDir();
-    const r = await runCli(['run', join(dir, 'gap.yaml'), '--out', out, '--reporter', 'json'], { env: { DRDRILL_WORK_DIR: work } });
+    const r = await runCli(['run', join(dir, 'gap.yaml'), '--out', out, '--reporter', 'json'], {
+      env: { DRDRILL_WORK_DIR: work },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.failed);
     const j = JSON.parse(readFileSync(join(out, 'tc-gap', 'journal.json'), 'utf8')) as Journal;
     expect(j.reason).toMatch(/gap: segment [0-9A-F]{24} is missing/);
@@ -39,8 +44,10 @@ recovery: { procedure: pitr, target: { type: before-fault } }`),
     expect(processesMentioning(work)).toEqual([]);
   });
 
-  it('SIGINT mid-drill: gc keeps a running drill\'s containers, then the drill removes them itself and exits 130', async () => {
-    const dir = inlineScenarios({ 'long.yaml': scenario('tc-sigint', 'workload: { ledger: { rate: 50 }, before: 5m, after: 0s }') });
+  it("SIGINT mid-drill: gc keeps a running drill's containers, then the drill removes them itself and exits 130", async () => {
+    const dir = inlineScenarios({
+      'long.yaml': scenario('tc-sigint', 'workload: { ledger: { rate: 50 }, before: 5m, after: 0s }'),
+    });
     const out = tempOutDir();
     const work = workDir();
     let running: Promise<void> | undefined;
@@ -67,31 +74,38 @@ recovery: { procedure: pitr, target: { type: before-fault } }`),
     expect(await leftoversOf(docker, j.runId!)).toEqual([]);
     expect(processesMentioning(work)).toEqual([]);
   });
-  it.each([800, 2500])('SIGINT %d ms into provisioning, while containers are being created: none outlives the run', async (delay) => {
-    const name = `tc-early-${delay}`;
-    const dir = inlineScenarios({ 'early.yaml': scenario(name, 'workload: { ledger: { rate: 50 }, before: 1m, after: 0s }') });
-    const out = tempOutDir();
-    let sent = false;
-    const run = runCli(['run', join(dir, 'early.yaml'), '--out', out, '--reporter', 'json'], {
-      env: { DRDRILL_WORK_DIR: workDir() },
-      onStdout: (chunk) => {
-        if (sent || !chunk.includes('provision …')) return;
-        sent = true;
-        setTimeout(() => process.kill(run.pid, 'SIGINT'), delay);
-      },
-    });
-    const r = await run;
-    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.interrupted);
-    const j = JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
-    expect(j.phases.find((p) => p.name === 'provision')!.status).toBe('interrupted');
-    expect(await leftoversOf(docker, j.runId!)).toEqual([]);
-  });
+  it.each([800, 2500])(
+    'SIGINT %d ms into provisioning, while containers are being created: none outlives the run',
+    async (delay) => {
+      const name = `tc-early-${delay}`;
+      const dir = inlineScenarios({
+        'early.yaml': scenario(name, 'workload: { ledger: { rate: 50 }, before: 1m, after: 0s }'),
+      });
+      const out = tempOutDir();
+      let sent = false;
+      const run = runCli(['run', join(dir, 'early.yaml'), '--out', out, '--reporter', 'json'], {
+        env: { DRDRILL_WORK_DIR: workDir() },
+        onStdout: (chunk) => {
+          if (sent || !chunk.includes('provision …')) return;
+          sent = true;
+          setTimeout(() => process.kill(run.pid, 'SIGINT'), delay);
+        },
+      });
+      const r = await run;
+      expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.interrupted);
+      const j = JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
+      expect(j.phases.find((p) => p.name === 'provision')!.status).toBe('interrupted');
+      expect(await leftoversOf(docker, j.runId!)).toEqual([]);
+    },
+  );
 });
 
 describe.skipIf(existsSync('/var/run/docker.sock'))('testcontainers without a container engine', () => {
   it('exits 3 before starting anything and says how to get an engine', async () => {
     const out = tempOutDir();
-    const r = await runCli(['run', 'scenarios/smoke.yaml', '--env', 'testcontainers', '--out', out], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const r = await runCli(['run', 'scenarios/smoke.yaml', '--env', 'testcontainers', '--out', out], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES['missing-prerequisite']);
     expect(r.stdout + r.stderr).toMatch(/needs a container engine.*DOCKER_HOST.*fixtures\/podman\/setup\.sh/s);
   });
@@ -110,6 +124,8 @@ environment:
     });
     const r = await runCli(['run', join(dir, 'loop.yaml'), '--out', tempOutDir()], { env: { K: 'key', S: 'secret' } });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES['invalid-config']);
-    expect(r.stderr).toMatch(/http:\/\/127\.0\.0\.1:9000 is this machine's loopback address, which containers cannot reach/);
+    expect(r.stderr).toMatch(
+      /http:\/\/127\.0\.0\.1:9000 is this machine's loopback address, which containers cannot reach/,
+    );
   });
 });

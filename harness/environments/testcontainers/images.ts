@@ -20,11 +20,18 @@ export interface ResolvedImages {
  * variables DRDRILL_POSTGRES_IMAGE / DRDRILL_OBJECT_STORE_IMAGE, images built locally by
  * fixtures/images/build-all.sh (`localTags`), then the official `postgres:<major>` and `minio/minio` images.
  */
-export function chooseImages(spec: EnvironmentSpec, localTags: string[], env: NodeJS.ProcessEnv = process.env): ResolvedImages {
+export function chooseImages(
+  spec: EnvironmentSpec,
+  localTags: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedImages {
   const major = spec.postgres.version;
   const localPg = major
     ? localTags.find((t) => t === `${LOCAL_POSTGRES_REPO}:${major}`)
-    : localTags.filter((t) => t.startsWith(`${LOCAL_POSTGRES_REPO}:`)).sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1])).at(-1);
+    : localTags
+        .filter((t) => t.startsWith(`${LOCAL_POSTGRES_REPO}:`))
+        .sort((a, b) => Number(a.split(':')[1]) - Number(b.split(':')[1]))
+        .at(-1);
   const postgres = spec.images?.postgres
     ? { name: spec.images.postgres, source: 'environment.images.postgres' }
     : env.DRDRILL_POSTGRES_IMAGE
@@ -44,16 +51,31 @@ export function chooseImages(spec: EnvironmentSpec, localTags: string[], env: No
 
 export async function resolveImages(docker: Dockerode, spec: EnvironmentSpec): Promise<ResolvedImages> {
   const images = await docker.listImages().catch(() => []);
-  return chooseImages(spec, images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith('localhost/drdrill/')));
+  return chooseImages(
+    spec,
+    images.flatMap((i) => i.RepoTags ?? []).filter((t) => t.startsWith('localhost/drdrill/')),
+  );
 }
 
 /** Present locally, or pulled now: before any work, so a missing image stops the run with exit code 3. */
 export async function ensureImage(docker: Dockerode, image: string, what: string): Promise<void> {
-  if (await docker.getImage(image).inspect().then(() => true, () => false)) return;
+  if (
+    await docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  )
+    return;
   try {
     const stream = await docker.pull(image);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no progress within ${PULL_TIMEOUT_MS / 60_000} min`)), PULL_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no progress within ${PULL_TIMEOUT_MS / 60_000} min`)),
+        PULL_TIMEOUT_MS,
+      );
       docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         clearTimeout(timer);
         const failed = err ?? events.find((e) => e.error)?.error;
@@ -69,13 +91,16 @@ export async function ensureImage(docker: Dockerode, image: string, what: string
 /** A container that did not start; a missing image is said in terms of what to do about it. */
 export function containerStartError(err: unknown, what: string, image: string): DrillError {
   const message = engineMessage(err);
-  if (/pull|manifest|not found|no such image|registry|resolve/i.test(message)) return new DrillError('missing-prerequisite', `${what}: ${imageHint(image)} (${message})`);
+  if (/pull|manifest|not found|no such image|registry|resolve/i.test(message))
+    return new DrillError('missing-prerequisite', `${what}: ${imageHint(image)} (${message})`);
   return new DrillError('error', `${what} (${image}) did not start: ${message}`);
 }
 
 /** A pull failure, said in terms of what to do about it. */
 export function imageHint(image: string): string {
-  return `image ${image} is not available and could not be pulled; with no registry, build local images with ` +
+  return (
+    `image ${image} is not available and could not be pulled; with no registry, build local images with ` +
     `"bash fixtures/images/build-all.sh" (after fixtures/podman/setup.sh), or name one with environment.images or ` +
-    `DRDRILL_POSTGRES_IMAGE / DRDRILL_OBJECT_STORE_IMAGE`;
+    `DRDRILL_POSTGRES_IMAGE / DRDRILL_OBJECT_STORE_IMAGE`
+  );
 }

@@ -7,7 +7,14 @@ import { DrillError } from '../../engine/errors.js';
 import { registerSecret } from '../../util/logger.js';
 import { packageRoot } from '../../util/paths.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
-import type { EnvironmentProvider, EnvironmentStartOptions, InstanceSpec, ObjectStoreConnection, PgInstance, StartedEnvironment } from '../types.js';
+import type {
+  EnvironmentProvider,
+  EnvironmentStartOptions,
+  InstanceSpec,
+  ObjectStoreConnection,
+  PgInstance,
+  StartedEnvironment,
+} from '../types.js';
 import { engineMessage, type Dockerode } from './container-shell.js';
 import { ContainerInstance, type ContainerInstanceDeps } from './container-instance.js';
 import { ensureImage, resolveImages, type ResolvedImages } from './images.js';
@@ -21,7 +28,8 @@ export const testcontainersProvider: EnvironmentProvider = {
   kind: 'testcontainers',
   async checkPrerequisites(spec: EnvironmentSpec) {
     const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
-    if (!existsSync(walTool)) throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    if (!existsSync(walTool))
+      throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
     checkReachableFromContainers(spec.objectStore);
     const docker = (await containerEngine()).container.dockerode;
     const images = await resolveImages(docker, spec);
@@ -35,7 +43,9 @@ export const testcontainersProvider: EnvironmentProvider = {
 
 /** The container engine testcontainers finds (DOCKER_HOST, the Docker socket, ~/.testcontainers.properties). */
 export async function containerEngine(): Promise<ContainerRuntimeClient> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ENGINE_TIMEOUT_MS / 1000} s`)), ENGINE_TIMEOUT_MS).unref());
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`no answer within ${ENGINE_TIMEOUT_MS / 1000} s`)), ENGINE_TIMEOUT_MS).unref(),
+  );
   try {
     return await Promise.race([getContainerRuntimeClient(), timeout]);
   } catch (err) {
@@ -65,7 +75,9 @@ class TestcontainersEnvironment implements StartedEnvironment {
     private readonly _instanceFiles: Pick<ContainerInstanceDeps, 'walTool' | 'objectStoreCa'>,
   ) {}
 
-  get workDir(): string { return this._opts.workDir; }
+  get workDir(): string {
+    return this._opts.workDir;
+  }
 
   static async start(opts: EnvironmentStartOptions): Promise<TestcontainersEnvironment> {
     // Ryuk would remove kept containers when drdrill exits; drdrill removes its own containers at teardown.
@@ -81,12 +93,18 @@ class TestcontainersEnvironment implements StartedEnvironment {
       // A Ctrl-C during provisioning: let in-flight creations land first, or they would outlive the cleanup.
       await creating.settled();
       if (opts.keep) {
-        opts.logger.warn(`--keep: containers of run ${opts.runId} are left running; remove them with "drdrill gc --run ${opts.runId} --all"`);
+        opts.logger.warn(
+          `--keep: containers of run ${opts.runId} are left running; remove them with "drdrill gc --run ${opts.runId} --all"`,
+        );
         return;
       }
       const left = await collectGarbage(docker, { runId: opts.runId, all: true });
       const failed = left.filter((l) => l.status.startsWith('failed'));
-      if (failed.length) throw new DrillError('error', `could not remove ${failed.map((f) => `${f.kind} ${f.name} (${f.status})`).join(', ')}`);
+      if (failed.length)
+        throw new DrillError(
+          'error',
+          `could not remove ${failed.map((f) => `${f.kind} ${f.name} (${f.status})`).join(', ')}`,
+        );
     });
     const images = await resolveImages(docker, opts.spec);
     const network = `drdrill-${opts.runId}`;
@@ -95,22 +113,52 @@ class TestcontainersEnvironment implements StartedEnvironment {
     } catch (err) {
       throw new DrillError('error', `creating network ${network} failed: ${engineMessage(err)}`);
     }
-    const objectStore = await creating.track(startObjectStore(opts, { image: images.objectStore.name, network, labels }));
+    const objectStore = await creating.track(
+      startObjectStore(opts, { image: images.objectStore.name, network, labels }),
+    );
     const password = randomBytes(16).toString('hex');
     registerSecret(password);
-    opts.logger.debug(`testcontainers: postgres image ${images.postgres.name} (${images.postgres.source}), object store ${images.objectStore.name} (${images.objectStore.source})`);
+    opts.logger.debug(
+      `testcontainers: postgres image ${images.postgres.name} (${images.postgres.source}), object store ${images.objectStore.name} (${images.objectStore.source})`,
+    );
     const instanceFiles = {
       walTool: {
         script: await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE)),
-        config: JSON.stringify({ ...objectStore, endpoint: objectStore.endpointForInstances, ...(objectStore.caCertFileForInstances ? { caCertFile: objectStore.caCertFileForInstances } : {}) }, null, 2),
+        config: JSON.stringify(
+          {
+            ...objectStore,
+            endpoint: objectStore.endpointForInstances,
+            ...(objectStore.caCertFileForInstances ? { caCertFile: objectStore.caCertFileForInstances } : {}),
+          },
+          null,
+          2,
+        ),
       },
-      ...(objectStore.caCertFile && objectStore.caCertFileForInstances ? { objectStoreCa: { path: objectStore.caCertFileForInstances, pem: await readFile(objectStore.caCertFile, 'utf8') } } : {}),
+      ...(objectStore.caCertFile && objectStore.caCertFileForInstances
+        ? {
+            objectStoreCa: {
+              path: objectStore.caCertFileForInstances,
+              pem: await readFile(objectStore.caCertFile, 'utf8'),
+            },
+          }
+        : {}),
     };
-    return new TestcontainersEnvironment(opts, engine, docker, network, images, password, objectStore, creating, instanceFiles);
+    return new TestcontainersEnvironment(
+      opts,
+      engine,
+      docker,
+      network,
+      images,
+      password,
+      objectStore,
+      creating,
+      instanceFiles,
+    );
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
-    if (this._instances.some((i) => i.name === spec.name)) throw new DrillError('error', `instance ${spec.name} already exists`);
+    if (this._instances.some((i) => i.name === spec.name))
+      throw new DrillError('error', `instance ${spec.name} already exists`);
     const instance = new ContainerInstance(spec.name, {
       docker: this._docker,
       image: this._images.postgres.name,
@@ -140,7 +188,9 @@ class TestcontainersEnvironment implements StartedEnvironment {
     if (!probe) return out;
     const tools = ['postgres', 'pg_basebackup', 'pg_dump', 'pg_verifybackup', 'pg_amcheck', 'pg_checksums'];
     // One exec for all of them: a line per tool, empty when it is missing.
-    const r = await probe.shellAsPostgres(`for t in ${tools.join(' ')}; do "$t" --version 2>/dev/null || echo; done`).catch(() => undefined);
+    const r = await probe
+      .shellAsPostgres(`for t in ${tools.join(' ')}; do "$t" --version 2>/dev/null || echo; done`)
+      .catch(() => undefined);
     const lines = r?.stdout.split('\n') ?? [];
     tools.forEach((tool, i) => (out[tool] = lines[i]?.trim() || 'not found'));
     return out;
@@ -150,7 +200,9 @@ class TestcontainersEnvironment implements StartedEnvironment {
     try {
       const v = await this._docker.version();
       const podman = v.Components?.find((c) => /podman/i.test(c.Name));
-      return podman ? `Podman ${podman.Version} (Docker API ${v.ApiVersion})` : `Docker ${v.Version} (API ${v.ApiVersion})`;
+      return podman
+        ? `Podman ${podman.Version} (Docker API ${v.ApiVersion})`
+        : `Docker ${v.Version} (API ${v.ApiVersion})`;
     } catch {
       return this._engine.info.containerRuntime.host;
     }
@@ -165,7 +217,10 @@ class TestcontainersEnvironment implements StartedEnvironment {
     const probe = this._instances[0];
     const r = probe ? await probe.runTool('pgbackrest', { args: ['version'], allowFailure: true }) : undefined;
     if (r?.code === 0) return { ok: true, version: r.stdout.trim() };
-    return { ok: false, reason: `image ${this._images.postgres.name} has no pgbackrest binary; use an image with pgBackRest (fixtures/images/build-postgres.sh adds the host's) via environment.images.postgres` };
+    return {
+      ok: false,
+      reason: `image ${this._images.postgres.name} has no pgbackrest binary; use an image with pgBackRest (fixtures/images/build-postgres.sh adds the host's) via environment.images.postgres`,
+    };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -186,6 +241,9 @@ class Creations {
 
   async settled(timeoutMs = 90_000): Promise<void> {
     if (!this._pending.size) return;
-    await Promise.race([Promise.allSettled([...this._pending]), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this._pending]),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ]);
   }
 }

@@ -26,10 +26,19 @@ export interface Leftover {
  * Removes what crashed runs left behind. Resources whose owning drdrill process is still alive on this host
  * are kept unless `all` is set, so a gc never pulls containers from under a drill that is running.
  */
-export async function collectGarbage(docker: Dockerode, opts: { all?: boolean; runId?: string; dryRun?: boolean } = {}): Promise<Leftover[]> {
+export async function collectGarbage(
+  docker: Dockerode,
+  opts: { all?: boolean; runId?: string; dryRun?: boolean } = {},
+): Promise<Leftover[]> {
   const filters = JSON.stringify({ label: [opts.runId ? `${RUN_LABEL}=${opts.runId}` : RUN_LABEL] });
   const out: Leftover[] = [];
-  const consider = async (kind: Leftover['kind'], id: string, name: string, labels: Record<string, string> | undefined, remove: () => Promise<unknown>) => {
+  const consider = async (
+    kind: Leftover['kind'],
+    id: string,
+    name: string,
+    labels: Record<string, string> | undefined,
+    remove: () => Promise<unknown>,
+  ) => {
     const owner = labels?.[OWNER_LABEL] ?? '';
     const item = { kind, id, name, runId: labels?.[RUN_LABEL] ?? '', owner };
     if (!opts.all && ownerAlive(owner)) return out.push({ ...item, status: 'kept: its drill is still running' });
@@ -43,14 +52,18 @@ export async function collectGarbage(docker: Dockerode, opts: { all?: boolean; r
     }
   };
   for (const c of await docker.listContainers({ all: true, filters })) {
-    await consider('container', c.Id, (c.Names?.[0] ?? c.Id).replace(/^\//, ''), c.Labels, () => docker.getContainer(c.Id).remove({ force: true, v: true }));
+    await consider('container', c.Id, (c.Names?.[0] ?? c.Id).replace(/^\//, ''), c.Labels, () =>
+      docker.getContainer(c.Id).remove({ force: true, v: true }),
+    );
   }
   for (const n of await docker.listNetworks({ filters })) {
     await consider('network', n.Id, n.Name, n.Labels, () => docker.getNetwork(n.Id).remove());
   }
   const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
   for (const v of volumes) {
-    await consider('volume', v.Name, v.Name, v.Labels ?? undefined, () => docker.getVolume(v.Name).remove({ force: true }));
+    await consider('volume', v.Name, v.Name, v.Labels ?? undefined, () =>
+      docker.getVolume(v.Name).remove({ force: true }),
+    );
   }
   return out;
 }

@@ -21,7 +21,10 @@ export function checkReachableFromContainers(spec: ObjectStoreSpec): void {
   if (spec.kind !== 's3' || !spec.endpoint) return;
   const host = new URL(spec.endpoint).hostname;
   if (/^(127\.|localhost$|\[?::1\]?$)/.test(host))
-    throw new DrillError('invalid-config', `environment.objectStore.endpoint ${spec.endpoint} is this machine's loopback address, which containers cannot reach; give an address they can reach (for example the host's LAN address)`);
+    throw new DrillError(
+      'invalid-config',
+      `environment.objectStore.endpoint ${spec.endpoint} is this machine's loopback address, which containers cannot reach; give an address they can reach (for example the host's LAN address)`,
+    );
 }
 
 /**
