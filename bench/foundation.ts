@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { LedgerWriter } from '../harness/ledger/ledger-writer.js';
+import { ledgerOnlyProfile } from '../harness/workload/profiles.js';
+import { WorkloadWriter } from '../harness/workload/writer.js';
 import { silentLogger } from '../harness/util/logger.js';
 import { sleep } from '../harness/util/retry.js';
 import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
@@ -24,11 +25,13 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
     const primary = await env.createInstance({ name: 'primary', initdb: true });
     await primary.start();
     const conn = primary.connection('postgres');
-    await LedgerWriter.createTable(conn);
+    await WorkloadWriter.createTable(conn);
     const seconds = 10;
-    const ledger = new LedgerWriter({
+    const ledger = new WorkloadWriter({
       rate: 'max',
+      profile: ledgerOnlyProfile(),
       ackFile: join(env.workDir, 'bench-acks.csv'),
+      changeFile: join(env.workDir, 'bench-changes.csv'),
       logger: silentLogger,
     });
     ledger.start(conn);

@@ -49,6 +49,7 @@ export function formatPercent(ratio: number): string {
 
 const METRIC_LABELS: Record<string, string> = {
   'rto.serviceSeconds': 'RTO',
+  'rto.dataRestoredSeconds': 'RTO (data restored)',
   'rto.verifiedSeconds': 'RTO (data verified)',
   'rpo.lostAckedWrites': 'RPO',
   'rpo.lostSeconds': 'RPO (seconds of lost writes)',
@@ -84,7 +85,7 @@ export function verdictWord(verdict: Verdict): string {
 }
 
 export function statusSymbol(
-  status: Verdict | PhaseStatus | CheckStatus | 'met' | 'missed' | 'not-measured' | 'not-tested' | 'not-met',
+  status: PhaseStatus | CheckStatus | 'met' | 'missed' | 'not-measured' | 'not-tested' | 'not-met',
 ): string {
   switch (status) {
     case 'passed':

@@ -1,5 +1,5 @@
 import type { Journal, JournalEvent, ObjectiveResult } from '../harness/engine/journal.js';
-import type { FaultSpec, RecoveryProcedure } from '../harness/scenario/schema.js';
+import type { FaultSpec } from '../harness/scenario/schema.js';
 import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metricLabel } from './format.js';
 
 /**
@@ -17,18 +17,11 @@ export function plainSummary(journal: Journal): string[] {
   ].filter((s): s is string => !!s);
 }
 
-const PROCEDURE_WORDS: Record<RecoveryProcedure, string> = {
-  none: 'no recovery procedure',
-  pitr: 'point-in-time recovery (base backup + WAL replay)',
-  undelete: 'recovering the deleted rows from the WAL',
-  'restore-dump': 'restoring the logical dump',
-  'rebuild-from-object-store': 'rebuilding the cluster from the object store',
-  'grow-volume': 'growing the full volume',
-  'promote-standby': 'promoting the standby',
-};
-
-export function procedureWords(procedure: RecoveryProcedure): string {
-  return PROCEDURE_WORDS[procedure] ?? procedure;
+/** The procedure in words: as the engine recorded it, else as this version knows it. */
+export function procedureOf(journal: Journal): string {
+  const title = journal.measurements.recovery?.title;
+  // Journals from before the title was recorded name the procedure only.
+  return typeof title === 'string' ? title : `the ${journal.scenario.parsed.recovery.procedure} procedure`;
 }
 
 export function faultEvent(journal: Journal): JournalEvent | undefined {
@@ -75,13 +68,26 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
 
 function recoverySentence(journal: Journal): string | undefined {
   if (!journal.scenario.parsed.fault) return undefined;
-  const procedure = procedureWords(journal.scenario.parsed.recovery.procedure);
+  const procedure = procedureOf(journal);
   const rto = journal.measurements.rto;
+  const restored = rto?.dataRestoredSeconds;
+  const verified =
+    rto?.verifiedSeconds !== undefined ? `, and every check was done after ${formatSeconds(rto.verifiedSeconds)}` : '';
+  const data =
+    restored !== undefined
+      ? ` ${capitalise(procedure)} brought the damaged data back ${formatSeconds(restored)} after the fault${verified}.`
+      : '';
+  if (rto?.outage === 'none') return `Writes never stopped: no write failed after the fault.${data}`;
+  if (rto?.outage) {
+    const o = rto.outage;
+    const back =
+      rto.serviceSeconds !== undefined
+        ? `the first write was accepted again ${formatSeconds(rto.serviceSeconds)} after the fault`
+        : 'writes had not resumed when the drill ended';
+    return `Writes failed from ${formatClock(o.from)} UTC (${formatCount(o.failedWrites)} failed ${o.failedWrites === 1 ? 'attempt' : 'attempts'}, first error: ${o.error}); ${back}.${data}`;
+  }
   if (rto?.serviceSeconds !== undefined) {
-    const verified =
-      rto.verifiedSeconds !== undefined
-        ? `, and the data was verified correct after ${formatSeconds(rto.verifiedSeconds)}`
-        : '';
+    // Journals written before the outage was recorded.
     return `It was restored in ${formatSeconds(rto.serviceSeconds)} by ${procedure}: the first write was accepted again ${formatSeconds(rto.serviceSeconds)} after the fault${verified}.`;
   }
   const recover = journal.phases.find((p) => p.name === 'recover');
@@ -91,25 +97,34 @@ function recoverySentence(journal: Journal): string | undefined {
   return `The recovery (${procedure}) finished, but service was not confirmed back, so recovery time was not measured.`;
 }
 
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function dataLossSentence(journal: Journal): string | undefined {
   const rpo = journal.measurements.rpo;
   if (!rpo || rpo.lostAckedWrites === undefined) {
     return journal.scenario.parsed.fault ? 'Data loss was not measured.' : undefined;
   }
+  const byTable = Object.entries(rpo.tables ?? {})
+    .filter(([, t]) => t.lost > 0)
+    .map(([table, t]) => `${table} ${formatCount(t.lost)}`);
+  const perTable = byTable.length ? ` Lost writes per table: ${byTable.join(', ')}.` : '';
   if (rpo.lostBeforeTarget !== undefined) {
     const before =
       rpo.lostBeforeTarget === 0
         ? 'No acknowledged write from before the recovery point was lost'
         : `${formatCount(rpo.lostBeforeTarget)} acknowledged writes from before the recovery point were lost`;
+    const point = rpo.recoveryPoint ? ` (the recovery point: ${rpo.recoveryPoint.description})` : '';
     const discarded = rpo.discardedAfterTarget
-      ? `; ${formatCount(rpo.discardedAfterTarget)} writes acknowledged after it were discarded by the point-in-time restore, as intended`
-      : '';
-    return `${before}${discarded}.`;
+      ? `; ${formatCount(rpo.discardedAfterTarget)} writes acknowledged after it were discarded${point || ' by the point-in-time restore, as intended'}`
+      : point;
+    return `${before}${discarded}.${perTable}`;
   }
   if (rpo.lostAckedWrites === 0) return 'No acknowledged write was lost.';
   const span = rpo.lostSeconds ? ` (written over ${formatSeconds(rpo.lostSeconds)})` : '';
   const seqs = rpo.firstLostSeq !== undefined ? `, ledger seq ${rpo.firstLostSeq}–${rpo.lastLostSeq}` : '';
-  return `${formatCount(rpo.lostAckedWrites)} acknowledged ${rpo.lostAckedWrites === 1 ? 'write was' : 'writes were'} lost${span}${seqs}.`;
+  return `${formatCount(rpo.lostAckedWrites)} acknowledged ${rpo.lostAckedWrites === 1 ? 'write was' : 'writes were'} lost${span}${seqs}.${perTable}`;
 }
 
 export function objectiveSentence(o: ObjectiveResult): string {

@@ -1,39 +1,46 @@
 import { PassThrough } from 'node:stream';
 import type { BackupRecord } from '../engine/journal.js';
 import { catalogKey, type CatalogEntry } from '../restore/catalog.js';
-import type { BackupDefinition } from './types.js';
+import { z } from 'zod';
+import type { Drill } from '../engine/context.js';
+import { defineBackup } from './types.js';
 
 /**
  * pg_basebackup as a tar (with its manifest) streamed straight to the object store, plus continuous WAL
  * archiving through archive_command = `drdrill wal push`. Each backup gets a catalog object.
  */
-export const basebackup: BackupDefinition<'basebackup'> = {
-  method: 'basebackup',
+export const basebackupSpec = z.strictObject({
+  method: z.literal('basebackup'),
+  archiveWal: z.boolean().default(true),
+  count: z.number().int().min(1).max(5).default(1).describe('how many base backups to take, oldest first'),
+});
+
+export const basebackup = defineBackup<z.output<typeof basebackupSpec>>({
   async instanceSettings(spec, _env, instance): Promise<Record<string, string>> {
     if (!spec.archiveWal) return {};
     return { archive_mode: 'on', archive_command: instance.walCommand('push', '%p %f'), archive_timeout: '60s' };
   },
-  async take(ctx, spec) {
+  async take(drill, spec) {
     const records: BackupRecord[] = [];
-    for (let i = 0; i < spec.count; i++) records.push(await takeBaseBackup(ctx, i));
+    for (let i = 0; i < spec.count; i++) records.push(await takeBaseBackup(drill, i));
     return records;
   },
-};
+});
 
-async function takeBaseBackup(ctx: Parameters<typeof basebackup.take>[0], index: number): Promise<BackupRecord> {
+async function takeBaseBackup(drill: Drill, index: number): Promise<BackupRecord> {
   const startedAt = new Date();
-  const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${index}-${ctx.runId.slice(-6)}`;
-  const label = `drdrill ${ctx.scenario.metadata.name} ${id}`;
+  const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${index}-${drill.runId.slice(-6)}`;
+  const label = `drdrill ${drill.scenario.metadata.name} ${id}`;
   const tar = new PassThrough();
-  const upload = ctx.store.put(`backups/${id}/base.tar`, tar);
+  const upload = drill.store.put(`backups/${id}/base.tar`, tar);
   // -X none: the WAL comes from the archive, and the server waits until the backup's last segment is archived.
-  const run = await ctx.primary.runTool('pg_basebackup', {
+  const run = await drill.primary.runTool('pg_basebackup', {
     args: ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast', '--manifest-checksums=SHA256', '-v', '-l', label],
     stdout: tar,
   });
   tar.end();
   const stored = await upload;
-  const history = await backupHistory(ctx, label);
+  const history = await backupHistory(drill, label);
   const start = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(history);
   const stop = /STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(history);
   const timeline = /START TIMELINE: (\d+)/.exec(history);
@@ -50,8 +57,8 @@ async function takeBaseBackup(ctx: Parameters<typeof basebackup.take>[0], index:
     bytes: stored.bytes,
     objects: [{ key: `backups/${id}/base.tar`, bytes: stored.bytes, sha256: stored.sha256 }],
   };
-  await ctx.store.put(catalogKey(id), JSON.stringify(entry, null, 2));
-  await ctx.saveArtifact(`pg_basebackup-${id}.log`, run.stderr, `pg_basebackup output for ${id}`);
+  await drill.store.put(catalogKey(id), JSON.stringify(entry, null, 2));
+  await drill.saveArtifact(`pg_basebackup-${id}.log`, run.stderr, `pg_basebackup output for ${id}`);
   return { ...entry, method: 'basebackup', sha256: stored.sha256 };
 }
 
@@ -59,10 +66,10 @@ async function takeBaseBackup(ctx: Parameters<typeof basebackup.take>[0], index:
  * With -X none pg_basebackup does not print its WAL range; the server archives a backup history file
  * (<segment>.<offset>.backup) that states it, labelled with our label.
  */
-async function backupHistory(ctx: Parameters<typeof basebackup.take>[0], label: string): Promise<string> {
-  const files = (await ctx.store.list('wal/')).filter((o) => o.key.endsWith('.backup')).reverse();
+async function backupHistory(drill: Drill, label: string): Promise<string> {
+  const files = (await drill.store.list('wal/')).filter((o) => o.key.endsWith('.backup')).reverse();
   for (const f of files) {
-    const text = (await ctx.store.getBuffer(f.key)).toString('utf8');
+    const text = (await drill.store.getBuffer(f.key)).toString('utf8');
     if (text.includes(`LABEL: ${label}`)) return text;
   }
   throw new Error(

@@ -1,16 +1,25 @@
-import type { BackupMethod } from '../scenario/schema.js';
-import { basebackup } from './basebackup.js';
-import { dump } from './dump.js';
-import { pgbackrest } from './pgbackrest.js';
+import { z } from 'zod';
+import { basebackup, basebackupSpec } from './basebackup.js';
+import { dump, dumpSpec } from './dump.js';
+import { pgbackrest, pgbackrestSpec } from './pgbackrest.js';
 import type { BackupDefinition } from './types.js';
 
-/** One module per backup method, registered here. */
-export const backups: { [K in BackupMethod]: BackupDefinition<K> } = {
+/** Every backup method's scenario spec; `backup[].method` selects one. One module per method, registered here and below. */
+export const backupSchema = z.discriminatedUnion('method', [basebackupSpec, dumpSpec, pgbackrestSpec]);
+
+export type BackupSpec = z.output<typeof backupSchema>;
+export type BackupMethod = BackupSpec['method'];
+export type BackupSpecOf<K extends BackupMethod> = Extract<BackupSpec, { method: K }>;
+
+export const backups: { [K in BackupMethod]: BackupDefinition<BackupSpecOf<K>> } = {
   basebackup,
   dump,
   pgbackrest,
 };
 
-export function backupDefinition<M extends BackupMethod>(method: M): BackupDefinition<M> | undefined {
+export const BACKUP_METHODS = backupSchema.options.map((o) => o.shape.method.value);
+
+/** The definition of a backup method; total over BackupMethod. */
+export function backupDefinition<K extends BackupMethod>(method: K): BackupDefinition<BackupSpecOf<K>> {
   return backups[method];
 }

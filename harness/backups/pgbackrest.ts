@@ -1,9 +1,10 @@
 import { posix } from 'node:path';
 import { DrillError } from '../engine/errors.js';
-import type { DrillContext } from '../engine/context.js';
+import type { Drill } from '../engine/context.js';
 import type { BackupRecord } from '../engine/journal.js';
 import type { PgInstance, StartedEnvironment } from '../environments/types.js';
-import type { BackupDefinition } from './types.js';
+import { z } from 'zod';
+import { defineBackup } from './types.js';
 
 export const PGBACKREST_STANZA = 'drill';
 
@@ -11,8 +12,12 @@ export const PGBACKREST_STANZA = 'drill';
  * pgBackRest on the same object store (it speaks only HTTPS to S3: the embedded store runs with a
  * self-signed certificate). Its config, with the credentials, lives in a private file, never on a command line.
  */
-export const pgbackrest: BackupDefinition<'pgbackrest'> = {
-  method: 'pgbackrest',
+export const pgbackrestSpec = z.strictObject({
+  method: z.literal('pgbackrest'),
+  type: z.enum(['full', 'diff', 'incr']).default('full'),
+});
+
+export const pgbackrest = defineBackup<z.output<typeof pgbackrestSpec>>({
   validate(_spec, scenario) {
     const store = scenario.environment.objectStore;
     if (store.kind === 'embedded' && !store.tls)
@@ -27,14 +32,14 @@ export const pgbackrest: BackupDefinition<'pgbackrest'> = {
       archive_command: `pgbackrest --config=${conf} --stanza=${PGBACKREST_STANZA} archive-push %p`,
     };
   },
-  async prepare(ctx) {
-    await pgbackrestRun(ctx, ctx.primary, ['stanza-create']);
+  async prepare(drill) {
+    await pgbackrestRun(drill, drill.primary, ['stanza-create']);
   },
-  async take(ctx, spec) {
+  async take(drill, spec) {
     const startedAt = new Date();
-    await pgbackrestRun(ctx, ctx.primary, ['backup', `--type=${spec.type}`]);
+    await pgbackrestRun(drill, drill.primary, ['backup', `--type=${spec.type}`]);
     const info = JSON.parse(
-      (await pgbackrestRun(ctx, ctx.primary, ['info', '--output=json'])).stdout,
+      (await pgbackrestRun(drill, drill.primary, ['info', '--output=json'])).stdout,
     ) as PgbackrestInfo[];
     const backup = info[0]?.backup.at(-1);
     if (!backup) throw new DrillError('error', 'pgbackrest info lists no backup after "pgbackrest backup"');
@@ -51,7 +56,7 @@ export const pgbackrest: BackupDefinition<'pgbackrest'> = {
     };
     return [record];
   },
-};
+});
 
 interface PgbackrestInfo {
   backup: {
@@ -106,13 +111,13 @@ export async function writePgbackrestConfig(env: StartedEnvironment, instance: P
   return instance.writePrivateFile('pgbackrest.conf', lines.join('\n') + '\n');
 }
 
-export async function pgbackrestRun(ctx: DrillContext, instance: PgInstance, args: string[], conf?: string) {
-  const config = conf ?? (await writePgbackrestConfig(ctx.env, instance));
+export async function pgbackrestRun(drill: Drill, instance: PgInstance, args: string[], conf?: string) {
+  const config = conf ?? (await writePgbackrestConfig(drill.env, instance));
   const r = await instance.runTool('pgbackrest', {
     args: [`--config=${config}`, `--stanza=${PGBACKREST_STANZA}`, ...args],
     allowFailure: true,
   });
-  await ctx.saveArtifact(
+  await drill.saveArtifact(
     `pgbackrest-${args[0]}-${instance.name}.txt`,
     r.stdout + r.stderr,
     `pgbackrest ${args.join(' ')}`,

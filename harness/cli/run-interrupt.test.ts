@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../engine/exit-codes.js';
-import type { Journal } from '../engine/journal.js';
 import { processesMentioning } from '../testing/processes.js';
+import { journalOf } from '../testing/journals.js';
 import { inlineScenarios, runCli, tempOutDir, workDir } from '../testing/run-cli.js';
 
 const longWorkload = (name: string, deadline: string) => `apiVersion: drdrill/v1
@@ -34,7 +34,7 @@ describe('interrupting and timing out a drill', () => {
     const r = await run;
     expect(sawWorkload).toBe(true);
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.interrupted);
-    const j = JSON.parse(readFileSync(join(out, 'long', 'journal.json'), 'utf8')) as Journal;
+    const j = journalOf(out, 'long');
     expect(j.verdict).toBe('interrupted');
     expect(j.phases.find((p) => p.name === 'workload')!.status).toBe('interrupted');
     expect(j.phases.find((p) => p.name === 'teardown')!.status).toBe('passed');
@@ -50,7 +50,7 @@ describe('interrupting and timing out a drill', () => {
       env: { DRDRILL_WORK_DIR: work },
     });
     expect(r.code, r.stderr).toBe(EXIT_CODES.timedout);
-    const j = JSON.parse(readFileSync(join(out, 'slow', 'journal.json'), 'utf8')) as Journal;
+    const j = journalOf(out, 'slow');
     expect(j.verdict).toBe('timedout');
     expect(j.reason).toMatch(/deadline of 6s passed/);
     expect(processesMentioning(work)).toEqual([]);

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../engine/exit-codes.js';
-import type { Journal } from '../engine/journal.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../environments/native/embedded-s3.js';
 import { ObjectStore } from '../objectstore/client.js';
+import { journalOf } from '../testing/journals.js';
 import { inlineScenarios, runCli, tempDir, tempOutDir, workDir } from '../testing/run-cli.js';
 
 const scenario = (endpoint: string) => `apiVersion: drdrill/v1
@@ -60,7 +60,7 @@ describe('an external S3 endpoint (s3rver standing in for MinIO/AWS)', () => {
       env: { TEST_S3_KEY: 'S3RVER', TEST_S3_SECRET: secret, DRDRILL_WORK_DIR: workDir(), DRDRILL_LOG_LEVEL: 'debug' },
     });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
-    const j = JSON.parse(readFileSync(join(out, 'external-s3', 'journal.json'), 'utf8')) as Journal;
+    const j = journalOf(out, 'external-s3');
     expect(j.environment!.objectStore).toMatchObject({ kind: 's3', endpoint: s3.endpoint, bucket: 'team-backups' });
     expect(j.environment!.objectStore.prefix).toMatch(/^nightly\/drdrill\/external-s3\/external-s3-/);
     for (const file of allFiles(out)) expect(readFileSync(file, 'utf8'), file).not.toContain(secret);
@@ -85,7 +85,7 @@ describe('an external S3 endpoint (s3rver standing in for MinIO/AWS)', () => {
       env: { TEST_S3_KEY: 'k', TEST_S3_SECRET: 'also-secret-123' },
     });
     expect(r.code).toBe(EXIT_CODES.error);
-    const j = JSON.parse(readFileSync(join(out, 'external-s3', 'journal.json'), 'utf8')) as Journal;
+    const j = journalOf(out, 'external-s3');
     expect(j.verdict).toBe('error');
     expect(j.reason).toContain('endpoint http://127.0.0.1:9 is unreachable (ECONNREFUSED)');
     expect(r.stderr).not.toMatch(/\n\s+at /);

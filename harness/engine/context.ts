@@ -1,34 +1,24 @@
 import type { ConnectionInfo, PgInstance, StartedEnvironment } from '../environments/types.js';
-import type { LedgerWriter } from '../ledger/ledger-writer.js';
+import type { FaultRecord } from '../faults/types.js';
+import type { RecoveryPoint } from '../measurement/recovery-point.js';
+import type { RtoTimeline } from '../measurement/rto-timeline.js';
 import type { ObjectStore } from '../objectstore/client.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Logger } from '../util/logger.js';
-import type { Baseline } from '../verification/baseline.js';
+import type { WorkloadWriter } from '../workload/writer.js';
+import type { Baseline, EnvironmentRecord } from './journal.js';
 import type { Recorder } from './recorder.js';
-import type { RtoTimeline } from './rto-timeline.js';
 
 /** The database that holds the dataset and the ledger. */
 export const DRILL_DATABASE = 'drdrill';
 
-/** What the fault recorded about the moment of the disaster. */
-export interface FaultRecord {
-  /** Wall-clock epoch ms at which the fault took effect (the destructive commit, the kill). */
-  at: number;
-  description: string;
-  /** For SQL faults: the destructive transaction. */
-  txid?: string;
-  lsn?: string;
-  /** Server time of the destructive commit (commit timestamp). */
-  commitTime?: string;
-  /** The LSN just before the destructive statement: a safe PITR target. */
-  lsnBefore?: string;
-  /** Tables the fault damaged. */
-  tables?: string[];
-  [key: string]: unknown;
-}
-
-export interface DrillContext {
+/**
+ * A drill before provisioning: what exists from the first moment (the scenario, where outputs go, the
+ * recorder). Like testcontainers' container and started container, the provisioned `Drill` is a separate
+ * type, so nothing can reach an environment or an instance before they exist.
+ */
+export interface DrillSetup {
   readonly loaded: LoadedScenario;
   readonly scenario: Scenario;
   readonly runId: string;
@@ -39,21 +29,33 @@ export interface DrillContext {
   readonly recorder: Recorder;
   readonly rto: RtoTimeline;
   readonly signal: AbortSignal;
-  env: StartedEnvironment;
-  store: ObjectStore;
-  /** The instance the application writes to; a recovery replaces it. */
-  primary: PgInstance;
+  /** Registers a teardown step (LIFO), for resources created mid-phase. */
+  readonly onTeardown: (title: string, fn: () => Promise<void>) => void;
+  /** Saves a tool output or log as an artifact of the drill (redacted); returns its path. */
+  readonly saveArtifact: (name: string, content: string, description: string) => Promise<string>;
+}
+
+/** A provisioned drill: environment, object store, primary and workload writer exist. */
+export interface Drill extends DrillSetup {
+  readonly env: StartedEnvironment;
+  readonly store: ObjectStore;
+  readonly environmentRecord: EnvironmentRecord;
   /** Every instance the drill created, by name. */
-  instances: Map<string, PgInstance>;
-  ledger: LedgerWriter;
+  readonly instances: Map<string, PgInstance>;
+  /** Streaming standbys of the original primary, in order. */
+  readonly standbys: readonly PgInstance[];
+  /** The application: writes the ledger and the dataset, and follows the primary. */
+  readonly workload: WorkloadWriter;
+  /** The instance the application writes to; a recovery replaces it with replacePrimary(). */
+  readonly primary: PgInstance;
+  /** Primaries a recovery replaced, oldest first. */
+  readonly retired: readonly PgInstance[];
   baseline?: Baseline;
   fault?: FaultRecord;
-  /** Free-form facts shared between backup, fault and recovery modules (e.g. a standby, a catalog). */
-  facts: Record<string, unknown>;
-  /** Registers a teardown step (LIFO), for resources created mid-phase. */
-  onTeardown: (title: string, fn: () => Promise<void>) => void;
-  /** Connection to the drill database on an instance. */
+  /** What the recovery promised to keep: writes committed before this point. Unset: every write. */
+  recoveryPoint?: RecoveryPoint;
+  /** Makes another instance the primary and points the workload at it. */
+  replacePrimary(instance: PgInstance): void;
+  /** Connection to the drill database on an instance (default: the primary). */
   db(instance?: PgInstance): ConnectionInfo;
-  /** Saves a tool output or log as an artifact of the drill (redacted). */
-  saveArtifact(name: string, content: string, description: string): Promise<string>;
 }

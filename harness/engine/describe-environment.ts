@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
-import type { DrillContext } from './context.js';
+import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import type { EnvironmentRecord } from './journal.js';
-import { withClient } from '../verification/table-probes.js';
+import { withClient } from '../util/pg-client.js';
 
 /** Settings that decide what a drill can lose or how fast it recovers. */
 const SETTINGS_THAT_MATTER = [
@@ -24,8 +24,8 @@ const SETTINGS_THAT_MATTER = [
   'wal_segment_size',
 ];
 
-export async function describeEnvironment(ctx: DrillContext): Promise<EnvironmentRecord> {
-  const pgInfo = await withClient(ctx.primary.connection('postgres'), async (c) => {
+export async function describeEnvironment(env: StartedEnvironment, primary: PgInstance): Promise<EnvironmentRecord> {
+  const pgInfo = await withClient(primary.connection('postgres'), async (c) => {
     const v = await c.query<{ version: string; num: string }>(
       `SELECT version() AS version, current_setting('server_version_num') AS num`,
     );
@@ -39,12 +39,12 @@ export async function describeEnvironment(ctx: DrillContext): Promise<Environmen
       settings: Object.fromEntries(s.rows.map((r) => [r.name, r.setting])),
     };
   });
-  const store = ctx.env.objectStore;
+  const store = env.objectStore;
   return {
-    kind: ctx.env.kind,
+    kind: env.kind,
     postgres: pgInfo,
     objectStore: { kind: store.kind, endpoint: store.endpoint, bucket: store.bucket, prefix: store.prefix },
-    tools: await ctx.env.toolVersions(),
+    tools: await env.toolVersions(),
     host: { platform: process.platform, arch: process.arch, node: process.version, cpus: cpus().length },
   };
 }

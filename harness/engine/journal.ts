@@ -1,12 +1,18 @@
+import { z } from 'zod';
 import type { Scenario } from '../scenario/schema.js';
+
+/**
+ * The journal: one JSON document per drill, the single source every report is rendered from. Its types are
+ * inferred from this zod definition and its published JSON Schema (reports/schema/journal.v1.schema.json) is
+ * generated from it, so the three cannot drift apart.
+ */
 
 /** Bump when a field changes meaning or is removed; adding optional fields keeps the version. */
 export const JOURNAL_SCHEMA_VERSION = 1;
 
-export type Verdict = 'passed' | 'failed' | 'error' | 'interrupted' | 'timedout' | 'skipped';
-export type PhaseStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'interrupted' | 'timedout';
-export type CheckStatus = 'passed' | 'failed' | 'error' | 'skipped';
-
+export const VERDICTS = ['passed', 'failed', 'error', 'interrupted', 'timedout', 'skipped'] as const;
+export const PHASE_STATUSES = ['passed', 'failed', 'error', 'skipped', 'interrupted', 'timedout'] as const;
+export const CHECK_STATUSES = ['passed', 'failed', 'error', 'skipped'] as const;
 export const PHASE_NAMES = [
   'provision',
   'seed',
@@ -19,136 +25,293 @@ export const PHASE_NAMES = [
   'verify',
   'teardown',
 ] as const;
+
+const time = z.iso.datetime({ offset: true }).describe('ISO 8601 UTC');
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lower-case hex sha256');
+const seconds = z.number().min(0);
+const count = z.number().int().min(0);
+
+const phaseSchema = z.strictObject({
+  name: z.enum(PHASE_NAMES),
+  start: time,
+  end: time,
+  seconds: seconds.describe('measured with the monotonic clock'),
+  status: z.enum(PHASE_STATUSES),
+  error: z.string().optional(),
+});
+
+const eventSchema = z.strictObject({
+  time,
+  t: z.number().describe('seconds since the drill started, monotonic'),
+  kind: z.string().describe('e.g. seed, backup, workload, fault, recovered, service, verified, check'),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+const evidenceSchema = z.looseObject({
+  query: z.string().optional(),
+  command: z.string().optional(),
+  expected: z.unknown().optional(),
+  actual: z.unknown().optional(),
+  output: z.string().optional(),
+});
+
+const checkSchema = z.strictObject({
+  name: z.string(),
+  status: z.enum(CHECK_STATUSES),
+  message: z.string().optional().describe('short reason; required when the check did not pass'),
+  phase: z.enum(PHASE_NAMES).optional().describe('the phase that recorded the check'),
+  covers: z
+    .array(z.string())
+    .optional()
+    .describe('what the check verified: table names, "ledger"; only verify-phase data checks cover damage'),
+  evidence: evidenceSchema,
+});
+
+const objectiveSchema = z.strictObject({
+  source: z.string(),
+  metric: z.string(),
+  comparator: z.enum(['<', '<=', '=', '>=', '>', '!=']),
+  threshold: z.number(),
+  actual: z.number().nullable(),
+  status: z.enum(['met', 'missed', 'not-measured']),
+});
+
+const outageSchema = z.strictObject({
+  from: time.describe('the first failed write after the fault'),
+  to: time.nullable().describe('the first acknowledged write after the last failure; null if writes never resumed'),
+  seconds: seconds.nullable(),
+  failedWrites: count,
+  error: z.string().describe('the first error the writer saw'),
+});
+
+const rtoSchema = z.strictObject({
+  serviceSeconds: seconds
+    .optional()
+    .describe('from the fault to the first acknowledged write after a write outage; 0 when writes never stopped'),
+  outage: z
+    .union([z.literal('none'), outageSchema])
+    .optional()
+    .describe('"none" when no write failed after the fault'),
+  dataRestoredSeconds: seconds.optional().describe('from the fault to the damaged data being back and checked'),
+  verifiedSeconds: seconds.optional().describe('from the fault to every data check done'),
+  phases: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        seconds,
+        start: time.optional(),
+        end: time.optional(),
+      }),
+    )
+    .optional()
+    .describe('contiguous steps from the fault to data verified'),
+});
+
+const tableLossSchema = z.strictObject({
+  acked: count.describe('acknowledged writes that changed this table'),
+  lost: count.describe('of those, writes whose change is missing after recovery'),
+  lostBeforeTarget: count.optional(),
+});
+
+const rpoSchema = z.strictObject({
+  lostAckedWrites: count.optional().describe('acknowledged writes (any table) with a change missing after recovery'),
+  lostSeconds: seconds
+    .optional()
+    .describe('from the last surviving acknowledged write before the loss to the last lost one'),
+  firstLostSeq: z.number().int().optional(),
+  lastLostSeq: z.number().int().optional(),
+  lostBeforeTarget: count.optional().describe('lost writes committed before the recovery point: the procedure failed'),
+  discardedAfterTarget: count.optional().describe('lost writes committed after the recovery point'),
+  recoveryPoint: z
+    .strictObject({
+      lsn: z.string().optional(),
+      description: z.string(),
+      tables: z.array(z.string()).optional(),
+    })
+    .optional()
+    .describe('what the recovery promised to keep: writes committed before this point'),
+  tables: z.record(z.string(), tableLossSchema).optional().describe('per table, ledger included (drdrill_ledger)'),
+});
+
+const ledgerSchema = z.strictObject({
+  acked: count,
+  failedAttempts: count,
+  ambiguous: count,
+  firstAckAt: time.optional(),
+  lastAckAt: time.optional(),
+  perSecond: z.array(z.tuple([z.number().int(), count])).describe('[unix seconds, acknowledged writes in that second]'),
+  outages: z.array(
+    z.strictObject({
+      from: time,
+      to: time.nullable(),
+      seconds: z.number().nullable(),
+      error: z.string(),
+    }),
+  ),
+});
+
+const measurementsSchema = z.looseObject({
+  rto: rtoSchema.optional(),
+  rpo: rpoSchema.optional(),
+  ledger: ledgerSchema.optional(),
+  fault: z
+    .looseObject({
+      at: z.number().optional().describe('epoch ms, stamped on the monotonic clock just before the destructive action'),
+      description: z.string().optional(),
+      damaged: z.array(z.string()).optional().describe('what the fault damaged: table names, "cluster", "volume:data"'),
+    })
+    .optional(),
+  recovery: z.looseObject({}).optional(),
+});
+
+const backupSchema = z.strictObject({
+  id: z.string(),
+  method: z.string(),
+  startedAt: time,
+  finishedAt: time,
+  bytes: count,
+  sha256: sha256.optional(),
+  objects: z.array(z.strictObject({ key: z.string(), bytes: count, sha256 })),
+  startLsn: z.string().optional(),
+  stopLsn: z.string().optional(),
+  timeline: z.number().int().min(1).optional(),
+  label: z.string().optional(),
+});
+
+const environmentSchema = z.strictObject({
+  kind: z.string(),
+  postgres: z.strictObject({
+    version: z.string(),
+    versionNum: z.number().int(),
+    binDir: z.string().optional(),
+    settings: z.record(z.string(), z.string()),
+  }),
+  objectStore: z.strictObject({ kind: z.string(), endpoint: z.string(), bucket: z.string(), prefix: z.string() }),
+  tools: z.record(z.string(), z.string()),
+  host: z.strictObject({ platform: z.string(), arch: z.string(), node: z.string(), cpus: z.number().int().min(1) }),
+});
+
+const artifactSchema = z.strictObject({
+  name: z.string(),
+  path: z.string().describe('relative to the drill directory'),
+  description: z.string(),
+});
+
+export const journalSchema = z
+  .strictObject({
+    schemaVersion: z.literal(JOURNAL_SCHEMA_VERSION),
+    drdrillVersion: z.string().min(1),
+    drill: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/)
+      .describe('metadata.name of the scenario'),
+    runId: z
+      .string()
+      .optional()
+      .describe('unique id of this run: names its work directory, bucket and containers (label org.drdrill.run)'),
+    scenario: z.strictObject({
+      file: z.string(),
+      sha256,
+      source: z.string().describe('the scenario file as read'),
+      // Old journals keep the scenario as it was parsed then; only its shape as an object is checked here.
+      parsed: z
+        .custom<Scenario>((v) => typeof v === 'object' && v !== null)
+        .describe('the scenario after validation and defaults; its schema is drill.v1.schema.json'),
+    }),
+    startedAt: time,
+    finishedAt: time,
+    seconds,
+    verdict: z.enum(VERDICTS),
+    reason: z
+      .string()
+      .optional()
+      .describe('why the verdict is not passed: the first failing check, phase error or missed objective'),
+    environment: environmentSchema.optional(),
+    timeouts: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe('the time budgets (seconds) this run used, after DRDRILL_TIMEOUTS overrides'),
+    phases: z.array(phaseSchema),
+    events: z.array(eventSchema),
+    measurements: measurementsSchema,
+    objectives: z.array(objectiveSchema),
+    checks: z.array(checkSchema),
+    backups: z.array(backupSchema),
+    artifacts: z.array(artifactSchema),
+  })
+  .superRefine((j, ctx) => {
+    if (j.verdict !== 'passed' && !j.reason)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'is required when the verdict is not passed' });
+    j.checks.forEach((c, i) => {
+      if ((c.status === 'failed' || c.status === 'error') && !c.message)
+        ctx.addIssue({ code: 'custom', path: ['checks', i, 'message'], message: 'is required for a failed check' });
+    });
+  });
+
+export type Journal = z.infer<typeof journalSchema>;
+export type Verdict = (typeof VERDICTS)[number];
+export type PhaseStatus = (typeof PHASE_STATUSES)[number];
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
 export type PhaseName = (typeof PHASE_NAMES)[number];
+export type PhaseRecord = z.infer<typeof phaseSchema>;
+export type JournalEvent = z.infer<typeof eventSchema>;
+export type CheckEvidence = z.infer<typeof evidenceSchema>;
+export type CheckRecord = z.infer<typeof checkSchema>;
+export type ObjectiveResult = z.infer<typeof objectiveSchema>;
+export type RtoMeasurements = z.infer<typeof rtoSchema>;
+export type RpoMeasurements = z.infer<typeof rpoSchema>;
+export type Outage = z.infer<typeof outageSchema>;
+export type LedgerSummary = z.infer<typeof ledgerSchema>;
+export type BackupRecord = z.infer<typeof backupSchema>;
+export type EnvironmentRecord = z.infer<typeof environmentSchema>;
+export type ArtifactRecord = z.infer<typeof artifactSchema>;
 
-export interface PhaseRecord {
-  name: PhaseName;
-  /** Wall-clock ISO timestamps. */
-  start: string;
-  end: string;
-  /** Measured with the monotonic clock. */
-  seconds: number;
-  status: PhaseStatus;
-  error?: string;
+/** The state of the dataset before the fault: what verification compares against. */
+export interface Baseline {
+  takenAt: string;
+  rowCounts: Record<string, number>;
+  fingerprints: Record<string, string>;
+  sequences: Record<string, string | null>;
+  /**
+   * Each table's single-column integer primary key and its largest value at baseline time. Rows above it were
+   * written by the workload, so "the baseline part" of a table stays comparable while writes go on.
+   */
+  keys: Record<string, { column: string; type: string; max: string } | null>;
+  /** Identity of each table's storage, to find records touching it in the WAL later (even after a DROP). */
+  relations: Record<string, { oid: string; relfilenode: string; databaseOid: string }>;
+  schema?: string;
 }
 
-export interface JournalEvent {
-  /** Wall-clock ISO timestamp. */
-  time: string;
-  /** Seconds since the drill started, monotonic. */
-  t: number;
-  kind: string;
-  message: string;
-  data?: Record<string, unknown>;
-}
-
-export interface CheckEvidence {
-  query?: string;
-  command?: string;
-  expected?: unknown;
-  actual?: unknown;
-  output?: string;
-  [key: string]: unknown;
-}
-
-export interface CheckRecord {
-  name: string;
-  status: CheckStatus;
-  /** Short reason, required when not passed. */
-  message?: string;
-  evidence: CheckEvidence;
-}
-
-export interface ObjectiveResult {
-  source: string;
-  metric: string;
-  comparator: string;
-  threshold: number;
-  actual: number | null;
-  status: 'met' | 'missed' | 'not-measured';
-}
-
-export interface RtoMeasurements {
-  /** From the fault to the first acknowledged ledger write on the recovered primary. */
-  serviceSeconds?: number;
-  /** From the fault to data verified. */
-  verifiedSeconds?: number;
-  /** Sub-phases of recovery in order; they add up to verifiedSeconds. */
-  phases?: { name: string; seconds: number }[];
-}
-
-export interface RpoMeasurements {
-  /** Acknowledged ledger writes missing after recovery. */
-  lostAckedWrites?: number;
-  /** Seconds between the first and the last lost acknowledged write (0 when none or one). */
-  lostSeconds?: number;
-  firstLostSeq?: number;
-  lastLostSeq?: number;
-  /** Writes before the recovery target that are missing: what the procedure was meant to save. */
-  lostBeforeTarget?: number;
-  /** Writes after the recovery target that a PITR discards on purpose. */
-  discardedAfterTarget?: number;
-}
-
-export interface LedgerSummary {
-  acked: number;
-  failedAttempts: number;
-  ambiguous: number;
-  firstAckAt?: string;
-  lastAckAt?: string;
-  /** Writes/s per second bucket, for charts: [unix seconds, acked writes]. */
-  perSecond: [number, number][];
-  outages: { from: string; to: string | null; seconds: number | null; error: string }[];
-}
-
-export interface BackupRecord {
-  id: string;
-  method: string;
-  startedAt: string;
-  finishedAt: string;
-  bytes: number;
-  sha256?: string;
-  objects: { key: string; bytes: number; sha256: string }[];
-  startLsn?: string;
-  stopLsn?: string;
-  timeline?: number;
-  label?: string;
-}
-
-export interface EnvironmentRecord {
-  kind: string;
-  postgres: { version: string; versionNum: number; binDir?: string; settings: Record<string, string> };
-  objectStore: { kind: string; endpoint: string; bucket: string; prefix: string };
-  tools: Record<string, string>;
-  host: { platform: string; arch: string; node: string; cpus: number };
-}
-
-export interface Journal {
-  schemaVersion: number;
-  drdrillVersion: string;
-  drill: string;
-  /** Names this run's work directory, bucket and containers (label org.drdrill.run). */
-  runId?: string;
-  scenario: { file: string; sha256: string; source: string; parsed: Scenario };
-  startedAt: string;
-  finishedAt: string;
-  seconds: number;
-  verdict: Verdict;
-  /** Why the verdict is not passed: the first failing check, phase error or missed objective. */
-  reason?: string;
-  environment?: EnvironmentRecord;
-  phases: PhaseRecord[];
-  events: JournalEvent[];
-  measurements: {
-    rto?: RtoMeasurements;
-    rpo?: RpoMeasurements;
-    ledger?: LedgerSummary;
-    fault?: Record<string, unknown>;
-    recovery?: Record<string, unknown>;
-    [key: string]: unknown;
+/** JSON Schema of the journal, generated from the zod definition, with the rules zod keeps in refinements. */
+export function journalJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(journalSchema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  const properties = generated.properties as Record<string, Record<string, unknown>>;
+  const checks = properties.checks as { items: Record<string, unknown> };
+  checks.items = {
+    ...checks.items,
+    if: { properties: { status: { enum: ['failed', 'error'] } } },
+    then: { required: ['message'] },
   };
-  objectives: ObjectiveResult[];
-  checks: CheckRecord[];
-  backups: BackupRecord[];
-  artifacts: { name: string; path: string; description: string }[];
+  properties.scenario = {
+    ...properties.scenario,
+    properties: {
+      ...(properties.scenario!.properties as object),
+      parsed: {
+        type: 'object',
+        description: 'the scenario after validation and defaults; its schema is drill.v1.schema.json',
+        required: ['apiVersion', 'kind', 'metadata'],
+        properties: { apiVersion: { const: 'drdrill/v1' }, metadata: { type: 'object', required: ['name'] } },
+      },
+    },
+  };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://drdrill.dev/schema/journal.v1.schema.json',
+    title: 'drdrill drill journal, schemaVersion 1',
+    description:
+      'One journal per drill (<out>/<drill>/journal.json). Every report is rendered from it. Version 1 may gain optional fields; a field that changes meaning or disappears bumps schemaVersion. Times are ISO 8601 UTC; durations are seconds.',
+    ...generated,
+    allOf: [{ if: { properties: { verdict: { not: { const: 'passed' } } } }, then: { required: ['reason'] } }],
+  };
 }

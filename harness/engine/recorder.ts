@@ -1,34 +1,34 @@
-import type { BackupRecord, CheckRecord, JournalEvent } from './journal.js';
+import { now } from '../util/clock.js';
 import { redactDeep } from '../util/logger.js';
+import type { ArtifactRecord, BackupRecord, CheckRecord, JournalEvent, PhaseName } from './journal.js';
 
 /** Collects what a drill observed; the engine turns it into the journal. */
 export class Recorder {
   readonly events: JournalEvent[] = [];
   readonly checks: CheckRecord[] = [];
   readonly backups: BackupRecord[] = [];
-  readonly artifacts: { name: string; path: string; description: string }[] = [];
+  readonly artifacts: ArtifactRecord[] = [];
   readonly measurements: Record<string, unknown> = {};
+  /** The phase running now; checks are stamped with it. */
+  phase?: PhaseName;
 
-  constructor(
-    private readonly _startMono: number,
-    private readonly _onEvent?: (e: JournalEvent) => void,
-  ) {}
+  /** `origin`: epoch ms (monotonic clock) when the drill started. */
+  constructor(private readonly _origin: number) {}
 
-  event(kind: string, message: string, data?: Record<string, unknown>, at: number = Date.now()): JournalEvent {
+  event(kind: string, message: string, data?: Record<string, unknown>, at: number = now()): JournalEvent {
     const e: JournalEvent = {
       time: new Date(at).toISOString(),
-      t: round((performance.now() - this._startMono) / 1000 - (Date.now() - at) / 1000),
+      t: round((at - this._origin) / 1000),
       kind,
       message,
       ...(data ? { data: redactDeep(data) } : {}),
     };
     this.events.push(e);
-    this._onEvent?.(e);
     return e;
   }
 
   check(record: CheckRecord): CheckRecord {
-    const r = redactDeep(record);
+    const r = redactDeep({ ...record, ...(this.phase && !record.phase ? { phase: this.phase } : {}) });
     this.checks.push(r);
     this.event('check', `${r.status}: ${r.name}${r.message ? ` — ${r.message}` : ''}`);
     return r;

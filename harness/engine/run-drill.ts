@@ -3,33 +3,22 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { backupDefinition } from '../backups/index.js';
-import { environmentProvider } from '../environments/index.js';
-import type { PgInstance } from '../environments/types.js';
-import { faultDefinition } from '../faults/index.js';
-import { LedgerWriter } from '../ledger/ledger-writer.js';
-import { ObjectStore } from '../objectstore/client.js';
+import { RtoTimeline } from '../measurement/rto-timeline.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { compare } from '../scenario/objectives.js';
-import { parseDuration } from '../scenario/schema.js';
+import { parseDuration } from '../scenario/fields.js';
+import { now } from '../util/clock.js';
 import { createLogger, redact, redactDeep, type Logger } from '../util/logger.js';
-import { DRILL_DATABASE, type DrillContext } from './context.js';
-import { DrillError, errorMessage } from './errors.js';
-import {
-  JOURNAL_SCHEMA_VERSION,
-  PHASE_NAMES,
-  type Journal,
-  type ObjectiveResult,
-  type PhaseName,
-  type PhaseRecord,
-  type Verdict,
-} from './journal.js';
-import { createDrillDatabase, drillPhases } from './phases.js';
+import { budgets } from './budgets.js';
+import type { Drill, DrillSetup } from './context.js';
+import { collectFailureEvidence } from './failure-evidence.js';
+import { JOURNAL_SCHEMA_VERSION, PHASE_NAMES, type Journal, type PhaseName, type PhaseRecord } from './journal.js';
+import { drillPhases } from './phases.js';
+import { provision } from './provision.js';
 import { Recorder, round } from './recorder.js';
-import { RtoTimeline } from './rto-timeline.js';
-import { Interruption, raceAbort, TaskRunner, type Task } from './task-runner.js';
 import { SkipDrill } from './skip.js';
-import { describeEnvironment } from './describe-environment.js';
+import { DrillError, errorMessage } from './errors.js';
+import { Interruption, TaskRunner, type Task } from './task-runner.js';
+import { decideVerdict, evaluateObjectives } from './verdict.js';
 import { DRDRILL_VERSION } from './version.js';
 
 export interface RunDrillOptions {
@@ -48,11 +37,9 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   const runId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const outDir = join(opts.outDir, name);
   mkdirSync(outDir, { recursive: true });
-  const logFile = join(outDir, 'drill.log');
-  const logger = fileAndConsoleLogger(opts.logger, logFile, name);
-  const startMono = performance.now();
-  const startedAt = new Date();
-  const recorder = new Recorder(startMono);
+  const logger = fileAndConsoleLogger(opts.logger, join(outDir, 'drill.log'), name);
+  const origin = now();
+  const recorder = new Recorder(origin);
   const phases: PhaseRecord[] = [];
 
   // The drill's own abort: the caller's signal (SIGINT) or the deadline.
@@ -60,14 +47,13 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   const forward = () => controller.abort(opts.signal.reason);
   opts.signal.addEventListener('abort', forward, { once: true });
   if (opts.signal.aborted) forward();
-  const deadlineMs = parseDuration(scenario.deadline);
   const deadline = setTimeout(
     () => controller.abort(new Interruption('timedout', `deadline of ${scenario.deadline} passed`)),
-    deadlineMs,
+    parseDuration(scenario.deadline),
   );
 
-  const runner = new TaskRunner<DrillContext>(controller.signal);
-  const ctx = {
+  const runner = new TaskRunner(controller.signal);
+  const setup: DrillSetup = {
     loaded,
     scenario,
     runId,
@@ -77,34 +63,34 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     recorder,
     rto: new RtoTimeline(),
     signal: controller.signal,
-    instances: new Map<string, PgInstance>(),
-    facts: {},
-    onTeardown: (title: string, fn: () => Promise<void>) => runner.addTeardown(title, fn),
-    db(instance?: PgInstance) {
-      return (instance ?? ctx.primary).connection(DRILL_DATABASE);
-    },
-    async saveArtifact(file: string, content: string, description: string) {
+    onTeardown: (title, fn) => runner.addTeardown(title, fn),
+    async saveArtifact(file, content, description) {
       const path = join(outDir, 'artifacts', file);
       await mkdir(join(outDir, 'artifacts'), { recursive: true });
       await writeFile(path, redact(content));
       recorder.artifacts.push({ name: file, path: `artifacts/${file}`, description });
       return path;
     },
-  } as DrillContext;
+  };
+  let drill: Drill | undefined;
+  const provisioned = (): Drill => {
+    if (!drill) throw new DrillError('error', 'the drill was not provisioned');
+    return drill;
+  };
 
-  const timed = (phase: PhaseName, fn: () => Promise<void>): Task<DrillContext> => ({
+  const timed = (phase: PhaseName, fn: () => Promise<void>): Task => ({
     title: phase,
-    setup: async () => {
-      const t0 = performance.now();
-      const start = new Date();
+    run: async () => {
+      const t0 = now();
+      recorder.phase = phase;
       opts.onPhase?.(name, phase, 'begin');
       logger.debug(`phase ${phase}: begin`);
       const finish = (status: PhaseRecord['status'], error?: unknown) => {
         const record: PhaseRecord = {
           name: phase,
-          start: start.toISOString(),
-          end: new Date().toISOString(),
-          seconds: round((performance.now() - t0) / 1000),
+          start: new Date(t0).toISOString(),
+          end: new Date(now()).toISOString(),
+          seconds: round((now() - t0) / 1000),
           status,
           ...(error ? { error: redact(errorMessage(error)) } : {}),
         };
@@ -112,7 +98,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
         opts.onPhase?.(name, phase, 'end', record);
       };
       try {
-        await raceAbort(fn(), controller.signal);
+        await fn();
         finish('passed');
       } catch (err) {
         finish(phaseStatusFor(err, controller.signal), err);
@@ -121,9 +107,11 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     },
   });
 
-  const tasks: Task<DrillContext>[] = [
-    timed('provision', () => provision(ctx, opts.keep)),
-    ...drillPhases(!!scenario.fault).map((p) => timed(p.name, () => p.run(ctx))),
+  const tasks: Task[] = [
+    timed('provision', async () => {
+      drill = await provision(setup, opts.keep);
+    }),
+    ...drillPhases(!!scenario.fault).map((p) => timed(p.name, () => p.run(provisioned()))),
   ];
 
   // Ctrl-C lands between awaits: a phase that is still running sees its resources torn down under it.
@@ -132,40 +120,51 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     () => logger.warn(`${errorMessage(controller.signal.reason)}: cleaning up`),
     { once: true },
   );
-  const result = await runner.run(tasks, ctx);
+  const result = await runner.run(tasks);
   clearTimeout(deadline);
 
-  // Teardown: stop the writer first so it does not log connection errors against stopped servers.
-  const t0 = performance.now();
-  const teardownStart = new Date();
+  const objectives = evaluateObjectives(loaded, recorder);
+  const preliminary = decideVerdict({
+    result,
+    recorder,
+    objectives,
+    teardownErrors: [],
+    fault: drill?.fault,
+    baseline: drill?.baseline,
+  });
+  // The logs of a drill that did not pass are evidence: keep them before teardown deletes the work directory.
+  if (preliminary.verdict !== 'passed' && drill)
+    await collectFailureEvidence(drill).catch((err: unknown) =>
+      logger.warn(`could not keep the logs: ${errorMessage(err)}`),
+    );
+
+  const t0 = now();
+  recorder.phase = 'teardown';
   opts.onPhase?.(name, 'teardown', 'begin');
   const teardownErrors: string[] = [];
-  await ctx.ledger?.stop().catch(() => {});
   await runner.runTeardowns((title, err) => {
     teardownErrors.push(`${title}: ${errorMessage(err)}`);
     logger.warn(`teardown step "${title}" failed: ${errorMessage(err)}`);
   });
-  ctx.store?.destroy();
   const teardownRecord: PhaseRecord = {
     name: 'teardown',
-    start: teardownStart.toISOString(),
-    end: new Date().toISOString(),
-    seconds: round((performance.now() - t0) / 1000),
+    start: new Date(t0).toISOString(),
+    end: new Date(now()).toISOString(),
+    seconds: round((now() - t0) / 1000),
     status: teardownErrors.length ? 'error' : 'passed',
     ...(teardownErrors.length ? { error: redact(teardownErrors.join('; ')) } : {}),
   };
   opts.onPhase?.(name, 'teardown', 'end', teardownRecord);
   opts.signal.removeEventListener('abort', forward);
 
-  const objectives = evaluateObjectives(loaded, recorder);
-  const { verdict, reason } = decideVerdict(
-    result.status,
-    result.error,
-    result.at,
+  const { verdict, reason } = decideVerdict({
+    result,
     recorder,
     objectives,
     teardownErrors,
-  );
+    fault: drill?.fault,
+    baseline: drill?.baseline,
+  });
   const reached = new Set(phases.map((p) => p.name));
   const allPhases: PhaseRecord[] = [
     ...phases,
@@ -173,27 +172,27 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
       (p) => p !== 'teardown' && !reached.has(p) && (scenario.fault || !['inject', 'detect', 'recover'].includes(p)),
     ).map((p): PhaseRecord => ({
       name: p,
-      start: teardownStart.toISOString(),
-      end: teardownStart.toISOString(),
+      start: teardownRecord.start,
+      end: teardownRecord.start,
       seconds: 0,
       status: 'skipped',
     })),
     teardownRecord,
   ].sort((a, b) => PHASE_NAMES.indexOf(a.name) - PHASE_NAMES.indexOf(b.name));
 
-  const finishedAt = new Date();
   const journal: Journal = redactDeep({
     schemaVersion: JOURNAL_SCHEMA_VERSION,
     drdrillVersion: DRDRILL_VERSION,
     drill: name,
     runId,
     scenario: { file: loaded.file, sha256: loaded.sha256, source: loaded.source, parsed: scenario },
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    seconds: round((performance.now() - startMono) / 1000),
+    startedAt: new Date(origin).toISOString(),
+    finishedAt: new Date(now()).toISOString(),
+    seconds: round((now() - origin) / 1000),
     verdict,
     ...(reason ? { reason } : {}),
-    ...(ctx.facts.environmentRecord ? { environment: ctx.facts.environmentRecord as Journal['environment'] } : {}),
+    ...(drill ? { environment: drill.environmentRecord } : {}),
+    timeouts: budgets(),
     phases: allPhases,
     events: recorder.events,
     measurements: recorder.measurements,
@@ -207,108 +206,12 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   return journal;
 }
 
-async function provision(ctx: DrillContext, keep: boolean): Promise<void> {
-  const { scenario } = ctx;
-  const provider = await environmentProvider(scenario.environment.kind);
-  ctx.env = await provider.start({
-    drillName: scenario.metadata.name,
-    runId: ctx.runId,
-    workDir: ctx.workDir,
-    spec: scenario.environment,
-    keep,
-    logger: ctx.logger,
-    onTeardown: ctx.onTeardown,
-    signal: ctx.signal,
-  });
-  ctx.store = new ObjectStore(ctx.env.objectStore);
-  await ctx.store.ensureBucket();
-
-  const hints = scenario.fault ? (faultDefinition(scenario.fault.type)?.provisionHints?.(scenario.fault) ?? {}) : {};
-  if (hints.volume) {
-    const support = await ctx.env.volumeSupport();
-    if (!support.ok) throw new SkipDrill(`this drill needs a size-limited volume: ${support.reason}`);
-  }
-  const primary = await ctx.env.createInstance({
-    name: 'primary',
-    initdb: true,
-    settings: {},
-    ...(hints.volume ? { volume: hints.volume } : {}),
-  });
-  const settings: Record<string, string | number | boolean> = {};
-  for (const spec of scenario.backup)
-    Object.assign(settings, await backupDefinition(spec.method)!.instanceSettings?.(spec as never, ctx.env, primary));
-  Object.assign(settings, scenario.environment.postgres.settings);
-  if (Object.keys(settings).length) await primary.configure(settings);
-  ctx.primary = primary;
-  ctx.instances.set(primary.name, primary);
-  await primary.start();
-  ctx.ledger = new LedgerWriter({
-    rate: scenario.workload.ledger.rate,
-    ackFile: `${ctx.outDir}/ledger-acks.csv`,
-    logger: ctx.logger.child('ledger'),
-  });
-  await writeFile(`${ctx.outDir}/ledger-acks.csv`, '');
-  await createDrillDatabase(ctx);
-  for (const spec of scenario.backup) await backupDefinition(spec.method)!.prepare?.(ctx, spec);
-  ctx.facts.environmentRecord = await describeEnvironment(ctx);
-}
-
 function phaseStatusFor(err: unknown, signal: AbortSignal): PhaseRecord['status'] {
   if (err instanceof Interruption) return err.kind;
   if (signal.aborted && signal.reason instanceof Interruption) return signal.reason.kind;
   if (err instanceof SkipDrill) return 'skipped';
   if (err instanceof DrillError && err.exitCode === 'failed') return 'failed';
   return 'error';
-}
-
-function evaluateObjectives(loaded: LoadedScenario, recorder: Recorder): ObjectiveResult[] {
-  return loaded.objectives.map((o) => {
-    const actual = recorder.get(o.metric);
-    const measured = typeof actual === 'number' && Number.isFinite(actual);
-    return {
-      source: `${o.metric} ${o.source.trim()}`,
-      metric: o.metric,
-      comparator: o.comparator,
-      threshold: o.value,
-      actual: measured ? actual : null,
-      status: !measured ? 'not-measured' : compare(actual, o.comparator, o.value) ? 'met' : 'missed',
-    };
-  });
-}
-
-function decideVerdict(
-  status: 'passed' | 'failed' | 'interrupted' | 'timedout',
-  error: unknown,
-  at: string | undefined,
-  recorder: Recorder,
-  objectives: ObjectiveResult[],
-  teardownErrors: string[],
-): { verdict: Verdict; reason?: string } {
-  if (status === 'interrupted' || status === 'timedout')
-    return { verdict: status, reason: `${errorMessage(error)} (during ${at})` };
-  if (status === 'failed') {
-    if (error instanceof SkipDrill) return { verdict: 'skipped', reason: error.message };
-    const verdict: Verdict = error instanceof DrillError && error.exitCode === 'failed' ? 'failed' : 'error';
-    return { verdict, reason: `${at}: ${errorMessage(error)}` };
-  }
-  const failed = recorder.checks.find((c) => c.status === 'failed');
-  if (failed)
-    return { verdict: 'failed', reason: `check failed: ${failed.name}${failed.message ? ` — ${failed.message}` : ''}` };
-  const errored = recorder.checks.find((c) => c.status === 'error');
-  if (errored)
-    return {
-      verdict: 'error',
-      reason: `check could not run: ${errored.name}${errored.message ? ` — ${errored.message}` : ''}`,
-    };
-  const missed = objectives.find((o) => o.status !== 'met');
-  if (missed)
-    return {
-      verdict: 'failed',
-      reason: `objective ${missed.source} ${missed.status === 'missed' ? `missed (measured ${missed.actual})` : 'not measured'}`,
-    };
-  if (recorder.checks.length === 0) return { verdict: 'error', reason: 'no check ran: nothing was verified' };
-  if (teardownErrors.length) return { verdict: 'error', reason: `teardown failed: ${teardownErrors[0]}` };
-  return { verdict: 'passed' };
 }
 
 function fileAndConsoleLogger(parent: Logger, file: string, name: string): Logger {

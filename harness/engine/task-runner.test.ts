@@ -1,56 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { Interruption, TaskRunner, type Task } from './task-runner.js';
 
-function tasks(log: string[], failAt?: string): Task<object>[] {
+/** Tasks that each register their own teardown once they have made something, as drill resources do. */
+function tasks(runner: TaskRunner, log: string[], failAt?: string): Task[] {
   return ['a', 'b', 'c'].map((t) => ({
     title: t,
-    setup: async () => {
-      log.push(`setup ${t}`);
+    run: async () => {
+      log.push(`run ${t}`);
+      runner.addTeardown(`teardown ${t}`, async () => void log.push(`teardown ${t}`));
       if (t === failAt) throw new Error(`boom in ${t}`);
     },
-    teardown: async () => void log.push(`teardown ${t}`),
   }));
 }
 
 describe('TaskRunner', () => {
   it('runs teardowns in reverse order after success', async () => {
     const log: string[] = [];
-    const runner = new TaskRunner<object>(new AbortController().signal);
-    expect((await runner.run(tasks(log), {})).status).toBe('passed');
+    const runner = new TaskRunner(new AbortController().signal);
+    expect((await runner.run(tasks(runner, log))).status).toBe('passed');
     await runner.runTeardowns(() => {});
-    expect(log).toEqual(['setup a', 'setup b', 'setup c', 'teardown c', 'teardown b', 'teardown a']);
+    expect(log).toEqual(['run a', 'run b', 'run c', 'teardown c', 'teardown b', 'teardown a']);
   });
 
-  it('still tears down the failed task and everything before it', async () => {
+  it('still tears down the failed task and everything before it, and runs nothing after it', async () => {
     const log: string[] = [];
-    const runner = new TaskRunner<object>(new AbortController().signal);
-    const result = await runner.run(tasks(log, 'b'), {});
+    const runner = new TaskRunner(new AbortController().signal);
+    const result = await runner.run(tasks(runner, log, 'b'));
     await runner.runTeardowns(() => {});
     expect(result).toMatchObject({ status: 'failed', at: 'b' });
-    expect(log).toEqual(['setup a', 'setup b', 'teardown b', 'teardown a']);
+    expect(log).toEqual(['run a', 'run b', 'teardown b', 'teardown a']);
   });
 
   it('stops at an abort and reports it as interrupted', async () => {
     const controller = new AbortController();
-    const runner = new TaskRunner<object>(controller.signal);
+    const runner = new TaskRunner(controller.signal);
     const log: string[] = [];
-    const slow: Task<object>[] = [
+    const slow: Task[] = [
       {
         title: 'slow',
-        setup: () => new Promise((r) => setTimeout(r, 5000)),
-        teardown: async () => void log.push('teardown slow'),
+        run: () => {
+          runner.addTeardown('teardown slow', async () => void log.push('teardown slow'));
+          return new Promise((r) => setTimeout(r, 5000));
+        },
       },
-      { title: 'never', setup: async () => void log.push('setup never') },
+      { title: 'never', run: async () => void log.push('run never') },
     ];
     setTimeout(() => controller.abort(new Interruption('interrupted', 'SIGINT received')), 20);
-    const result = await runner.run(slow, {});
+    const result = await runner.run(slow);
     await runner.runTeardowns(() => {});
     expect(result).toMatchObject({ status: 'interrupted', at: 'slow' });
     expect(log).toEqual(['teardown slow']);
   });
 
   it('keeps tearing down when a teardown fails', async () => {
-    const runner = new TaskRunner<object>(new AbortController().signal);
+    const runner = new TaskRunner(new AbortController().signal);
     const log: string[] = [];
     runner.addTeardown('first', async () => void log.push('first'));
     runner.addTeardown('broken', async () => {

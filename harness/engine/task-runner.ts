@@ -1,12 +1,12 @@
 import { abortError } from '../util/retry.js';
+
 /**
- * Runs an ordered list of tasks. Each task's teardown is queued (LIFO) before its setup runs, so every
- * teardown still runs after a failure, an interrupt or a deadline.
+ * Runs steps in order against an abort signal, and keeps a stack of teardowns that resources register as
+ * they are created (LIFO), so every teardown still runs after a failure, an interrupt or a deadline.
  */
-export interface Task<C> {
+export interface Task {
   title: string;
-  setup?: (ctx: C) => Promise<void>;
-  teardown?: (ctx: C) => Promise<void>;
+  run: () => Promise<void>;
 }
 
 export type TaskOutcome = 'passed' | 'failed' | 'interrupted' | 'timedout';
@@ -28,30 +28,22 @@ export class Interruption extends Error {
   }
 }
 
-export class TaskRunner<C> {
+export class TaskRunner {
   private readonly _teardowns: { title: string; fn: () => Promise<void> }[] = [];
 
   constructor(private readonly _signal: AbortSignal) {}
 
-  /** Adds a teardown step from inside a running task (e.g. a process it started). */
+  /** Adds a teardown step (e.g. for a process just started); the newest runs first. */
   addTeardown(title: string, fn: () => Promise<void>): void {
     this._teardowns.unshift({ title, fn });
   }
 
-  async run(tasks: Task<C>[], ctx: C, hooks: TaskHooks = {}): Promise<TaskRunResult> {
+  async run(tasks: Task[]): Promise<TaskRunResult> {
     for (const task of tasks) {
       if (this._signal.aborted) return { ...abortResult(this._signal), at: task.title };
-      if (task.teardown) {
-        const teardown = task.teardown;
-        this.addTeardown(`teardown for ${task.title}`, () => teardown(ctx));
-      }
-      if (!task.setup) continue;
-      hooks.onTaskBegin?.(task.title);
       try {
-        await raceAbort(task.setup(ctx), this._signal);
-        hooks.onTaskEnd?.(task.title, undefined);
+        await raceAbort(task.run(), this._signal);
       } catch (error) {
-        hooks.onTaskEnd?.(task.title, error);
         if (error instanceof Interruption) return { status: error.kind, error, at: task.title };
         return { status: 'failed', error, at: task.title };
       }
@@ -70,11 +62,6 @@ export class TaskRunner<C> {
       }
     }
   }
-}
-
-export interface TaskHooks {
-  onTaskBegin?(title: string): void;
-  onTaskEnd?(title: string, error: unknown): void;
 }
 
 function abortResult(signal: AbortSignal): TaskRunResult {

@@ -121,7 +121,7 @@ export interface PgInstance {
    * Writes a file outside the data directory, readable only by the instance's user (e.g. a pgBackRest
    * config holding credentials), and returns its path in the instance's filesystem namespace.
    */
-  writePrivateFile(name: string, data: string): Promise<string>;
+  writePrivateFile(name: string, data: Buffer | string): Promise<string>;
   /** Directory of the server's Unix socket, in the instance's namespace (local tools such as pgBackRest use it). */
   readonly socketDir: string;
   /** Remove the data directory and everything local to the instance (cluster loss). Stops nothing. Says what went. */
@@ -143,6 +143,8 @@ export interface StartedEnvironment extends AsyncDisposable {
   toolVersions(): Promise<Record<string, string>>;
   /** Whether a size-limited volume can be made here, and why not. */
   volumeSupport(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** The object store's own log, kept as evidence when a drill does not pass (when the environment runs it). */
+  objectStoreLog?(): Promise<string>;
   /** Whether the pgBackRest binary is available to instances. */
   pgbackrestSupport(): Promise<{ ok: true; version: string } | { ok: false; reason: string }>;
 }

@@ -1,8 +1,22 @@
-import type { FaultRecord } from '../engine/context.js';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { Drill } from '../engine/context.js';
+import type { Recorder } from '../engine/recorder.js';
 import { DrillError } from '../engine/errors.js';
-import { quoteIdent, rowCount, withClient } from '../verification/table-probes.js';
-import { damageArchive } from './archive-damage.js';
-import type { FaultDefinition } from './types.js';
+import { lostWrites } from '../measurement/rpo.js';
+import { readSurvival } from '../measurement/survival.js';
+import { now } from '../util/clock.js';
+import { withClient } from '../util/pg-client.js';
+import { baselinePart, rowCount } from '../verification/table-probes.js';
+import { LEDGER_TABLE } from '../workload/ledger-table.js';
+import { archiveDamageFields, damageArchive } from './archive-damage.js';
+import { defineFault, type FaultRecord } from './types.js';
+
+export const accidentalDeleteSpec = z.strictObject({
+  type: z.literal('accidental-delete'),
+  sql: z.string().regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE)\b/i, 'a DELETE, DROP TABLE or TRUNCATE statement'),
+  ...archiveDamageFields,
+});
 
 /** The table a DELETE / DROP TABLE / TRUNCATE statement names. */
 export function targetTable(sql: string): string {
@@ -15,11 +29,17 @@ export function targetTable(sql: string): string {
 }
 
 /**
- * Runs the destructive statement an operator runs by mistake, in its own transaction while the ledger keeps
- * writing, and records its txid, the LSN before it, its commit LSN and commit time.
+ * Runs the destructive statement an operator runs by mistake, in its own transaction while the workload
+ * keeps writing, and records its txid, the LSN before it, its commit LSN and commit time.
  */
-export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
-  type: 'accidental-delete',
+export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec>>({
+  damage: (spec) => {
+    try {
+      return [{ kind: 'table', name: targetTable(spec.sql) }];
+    } catch {
+      return [];
+    }
+  },
   validate(spec, scenario) {
     const problems: string[] = [];
     try {
@@ -31,20 +51,13 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
       problems.push('needs a backup to recover from (backup: [{ method: basebackup }], dump or pgbackrest)');
     return problems;
   },
-  async inject(ctx, spec) {
+  async inject(drill, spec) {
     const table = targetTable(spec.sql);
-    const record = await withClient(ctx.db(), async (c) => {
-      const before = await c.query<{ relfilenode: string; datoid: string }>(
-        `SELECT pg_relation_filenode($1::regclass)::text AS relfilenode, (SELECT oid FROM pg_database WHERE datname = current_database())::text AS datoid`,
-        [quoteIdent(table)],
-      );
-      await c.query('BEGIN');
-      const tx = await c.query<{ txid: string; lsn: string }>(
-        'SELECT txid_current()::text AS txid, pg_current_wal_insert_lsn()::text AS lsn',
-      );
-      const result = await c.query(spec.sql);
+    const record = await withClient(drill.db(), async (c) => {
+      const { tx, result } = await destroy(c, spec.sql, drill.recorder);
+      // The rows are gone for everyone when the transaction commits: that is the destructive moment.
+      const at = now();
       await c.query('COMMIT');
-      const at = Date.now();
       const { txid, lsn: lsnBefore } = tx.rows[0]!;
       const after = await c.query<{ lsn: string; committed: string | null; committed_ms: number | null }>(
         `SELECT pg_current_wal_insert_lsn()::text AS lsn, pg_xact_commit_timestamp($1::text::xid)::text AS committed,
@@ -55,41 +68,88 @@ export const accidentalDelete: FaultDefinition<'accidental-delete'> = {
       const record: FaultRecord = {
         at,
         description: `${spec.sql.trim()} (txid ${txid}${result.rowCount !== null ? `, ${result.rowCount} rows` : ''})`,
+        damaged: [{ kind: 'table', name: table }],
         txid,
         lsnBefore,
         lsn: after.rows[0]!.lsn,
         ...(committed && commitAt !== null ? { commitTime: committed, commitAt: Math.floor(commitAt) } : {}),
         tables: [table],
-        relfilenode: before.rows[0]!.relfilenode,
-        databaseOid: before.rows[0]!.datoid,
         sql: spec.sql,
         rowsAffected: result.rowCount,
       };
       return record;
     });
-    return { ...record, ...(await damageArchive(ctx, spec)) };
+    return { ...record, ...(await damageArchive(drill, spec)) };
   },
-  async detect(ctx, spec) {
+  async detect(drill, spec) {
     const table = targetTable(spec.sql);
-    const expected = ctx.baseline?.rowCounts ?? {};
-    await withClient(ctx.db(), async (c) => {
-      const damaged: Record<string, string | number> = {};
-      for (const [t, n] of Object.entries(expected)) {
-        try {
-          const count = await rowCount(c, t);
-          if (count !== n) damaged[t] = count;
-        } catch (err) {
-          damaged[t] = `error: ${(err as Error).message}`;
-        }
-      }
-      const seen = Object.keys(damaged).length > 0;
-      ctx.recorder.check({
-        name: `data loss detected in ${table}`,
-        status: seen ? 'passed' : 'failed',
-        ...(seen ? {} : { message: `"${spec.sql}" changed nothing the baseline covers: there is nothing to recover` }),
-        evidence: { query: 'SELECT count(*) FROM <each baseline table>', expected, actual: damaged },
-      });
-      if (!seen) throw new DrillError('failed', `the fault "${spec.sql}" had no visible effect`);
+    const damaged = await damagedTables(drill);
+    const seen = Object.keys(damaged).length > 0;
+    drill.recorder.check({
+      name: `data loss detected in ${table}`,
+      status: seen ? 'passed' : 'failed',
+      ...(seen
+        ? {}
+        : { message: `"${spec.sql}" changed nothing the baseline or the workload wrote: there is nothing to recover` }),
+      evidence: {
+        query: 'SELECT count(*) FROM <each baseline table> WHERE <key> <= <baseline max>; workload rows by key',
+        expected: drill.baseline?.rowCounts ?? {},
+        actual: damaged,
+      },
     });
+    if (!seen) throw new DrillError('failed', `the fault "${spec.sql}" had no visible effect`);
+    // A cascade reaches further than the statement names: every table that lost rows is damage to prove back.
+    const tables = [table, ...Object.keys(damaged).filter((t) => t !== table)];
+    if (drill.fault) drill.fault = { ...drill.fault, tables, damaged: tables.map((name) => ({ kind: 'table', name })) };
   },
-};
+});
+
+/**
+ * Runs the statement in its own transaction, up to the COMMIT. A DROP or TRUNCATE takes exclusive locks while
+ * the application writes to the same tables, so it can deadlock with it; PostgreSQL then cancels one of the two,
+ * and the operator runs the statement again, as this does.
+ */
+async function destroy(
+  c: pg.Client,
+  sql: string,
+  recorder: Recorder,
+): Promise<{ tx: pg.QueryResult<{ txid: string; lsn: string }>; result: pg.QueryResult }> {
+  for (let attempt = 1; ; attempt++) {
+    await c.query('BEGIN');
+    try {
+      const tx = await c.query<{ txid: string; lsn: string }>(
+        'SELECT txid_current()::text AS txid, pg_current_wal_insert_lsn()::text AS lsn',
+      );
+      return { tx, result: await c.query(sql) };
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+      recorder.event('fault', `"${sql}" deadlocked with the workload (attempt ${attempt}); running it again`);
+    }
+  }
+}
+
+/** Tables whose baseline rows or acknowledged workload rows are gone now, with what was seen. */
+async function damagedTables(drill: Drill): Promise<Record<string, string>> {
+  const baseline = drill.baseline;
+  const out: Record<string, string> = {};
+  await withClient(drill.db(), async (c) => {
+    for (const [t, n] of Object.entries(baseline?.rowCounts ?? {})) {
+      try {
+        const count = await rowCount(c, t, baselinePart(baseline?.keys, t));
+        if (count !== n) out[t] = `${count} of ${n} baseline rows`;
+      } catch (err) {
+        out[t] = `error: ${(err as Error).message}`;
+      }
+    }
+    // Baseline rows gone say enough; only a statement that spared them needs the workload's rows read.
+    if (Object.keys(out).length) return;
+    const acks = [...drill.workload.acks];
+    const survival = await readSurvival(c, acks, baseline);
+    for (const lost of lostWrites(acks, survival, undefined, { writerRunning: true }))
+      for (const t of lost.tables)
+        if (t !== LEDGER_TABLE && !out[t])
+          out[t] = survival.unreadable[t] ? `error: ${survival.unreadable[t]}` : 'acknowledged workload rows missing';
+  });
+  return out;
+}

@@ -1,35 +1,46 @@
-import type { DrillContext } from '../engine/context.js';
+import { z } from 'zod';
+import type { Drill } from '../engine/context.js';
 import { listBaseBackups } from '../restore/catalog.js';
 import { archiveCurrentWal } from '../restore/wal-archive.js';
 import { nextSegment, segmentOfLsn } from '../wal/segments.js';
 
 /** Damage to the backups themselves, on top of a fault: what makes a restore fail, and must be caught. */
+export const archiveDamageFields = {
+  removeWalSegment: z
+    .boolean()
+    .default(false)
+    .describe('also delete a WAL segment after the newest base backup from the archive'),
+  tamperNewestBackup: z
+    .boolean()
+    .default(false)
+    .describe('also change bytes of the newest base backup in the object store'),
+};
+
 export interface ArchiveDamage {
-  /** Delete the WAL segment that follows the newest base backup's start from the archive (a gap). */
   removeWalSegment?: boolean;
-  /** Change bytes in the middle of the newest base backup object in S3. */
   tamperNewestBackup?: boolean;
 }
 
-export async function damageArchive(ctx: DrillContext, damage: ArchiveDamage): Promise<Record<string, string>> {
+export async function damageArchive(drill: Drill, damage: ArchiveDamage): Promise<Record<string, string>> {
   const done: Record<string, string> = {};
-  const newest = (await listBaseBackups(ctx.store)).at(-1);
+  const newest = (await listBaseBackups(drill.store)).at(-1);
   if (!newest) return done;
   if (damage.removeWalSegment) {
-    await archiveCurrentWal(ctx);
+    await archiveCurrentWal(drill);
     const victim = nextSegment(segmentOfLsn(newest.timeline, newest.startLsn));
-    await ctx.store.delete(`wal/${victim}`);
+    await drill.store.delete(`wal/${victim}`);
     done.removedWalSegment = victim;
-    ctx.recorder.event('fault', `removed WAL segment ${victim} from the archive`);
+    drill.recorder.event('fault', `removed WAL segment ${victim} from the archive`);
   }
   if (damage.tamperNewestBackup) {
-    const key = newest.objects[0]!.key.slice(ctx.store.prefix.length);
-    const data = await ctx.store.getBuffer(key);
+    const key = drill.store.rel(newest.objects[0]!.key);
+    const data = await drill.store.getBuffer(key);
     const at = Math.floor(data.length / 2);
     for (let i = 0; i < 64; i++) data[at + i] = data[at + i]! ^ 0xff;
-    await ctx.store.put(key, data);
+    await drill.store.put(key, data);
+    done.tamperedBackupId = newest.id;
     done.tamperedBackup = `${newest.id} (64 bytes at offset ${at} of ${key})`;
-    ctx.recorder.event('fault', `changed 64 bytes at offset ${at} of ${key} in the object store`);
+    drill.recorder.event('fault', `changed 64 bytes at offset ${at} of ${key} in the object store`);
   }
   return done;
 }

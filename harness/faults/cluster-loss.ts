@@ -1,35 +1,37 @@
-import pg from 'pg';
-import type { FaultDefinition } from './types.js';
+import { z } from 'zod';
+import { now } from '../util/clock.js';
+import { probeConnection } from '../util/pg-client.js';
+import { defineFault } from './types.js';
+
+export const clusterLossSpec = z.strictObject({ type: z.literal('cluster-loss') });
 
 /** The whole cluster is gone: SIGKILL the postmaster (in containers: the container), then delete its data and local WAL. */
-export const clusterLoss: FaultDefinition<'cluster-loss'> = {
-  type: 'cluster-loss',
+export const clusterLoss = defineFault<z.output<typeof clusterLossSpec>>({
+  damage: () => [{ kind: 'cluster', name: 'primary' }],
   validate(_spec, scenario) {
     return scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal)
       ? []
       : ['needs backup: [{ method: basebackup, archiveWal: true }]: only the object store survives'];
   },
-  async inject(ctx) {
-    const killed = await ctx.primary.kill('SIGKILL');
-    const at = Date.now();
-    const destroyed = await ctx.primary.destroyData();
-    return { at, description: `${killed}, then ${destroyed}` };
+  async inject(drill) {
+    const at = now();
+    const killed = await drill.primary.kill('SIGKILL');
+    const destroyed = await drill.primary.destroyData();
+    return {
+      at,
+      description: `${killed}, then ${destroyed}`,
+      damaged: [{ kind: 'cluster', name: drill.primary.name }],
+    };
   },
-  async detect(ctx) {
-    const conn = ctx.db();
-    const c = new pg.Client({ ...conn, connectionTimeoutMillis: 2000 });
-    c.on('error', () => {});
-    const error = await c
-      .connect()
-      .then(
-        () => 'connected',
-        (err: Error) => err.message,
-      )
-      .finally(() => c.end().catch(() => {}));
-    const gone = !(await ctx.primary.exists('PG_VERSION'));
-    ctx.recorder.check({
+  async detect(drill) {
+    const conn = drill.db();
+    const error = await probeConnection(conn);
+    const gone = !(await drill.primary.exists('PG_VERSION'));
+    const ok = error !== 'connected' && gone;
+    drill.recorder.check({
       name: 'the primary is unreachable and its data directory is gone',
-      status: error !== 'connected' && gone ? 'passed' : 'failed',
+      status: ok ? 'passed' : 'failed',
+      ...(ok ? {} : { message: `${error}; PG_VERSION ${gone ? 'absent' : 'present'}` }),
       evidence: {
         command: `connect ${conn.host}:${conn.port}`,
         expected: 'connection refused, no PG_VERSION',
@@ -37,4 +39,4 @@ export const clusterLoss: FaultDefinition<'cluster-loss'> = {
       },
     });
   },
-};
+});

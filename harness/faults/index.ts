@@ -1,13 +1,25 @@
-import type { FaultType } from '../scenario/schema.js';
-import { accidentalDelete } from './accidental-delete.js';
-import { clusterLoss } from './cluster-loss.js';
-import { corruption } from './corruption.js';
-import { diskFull } from './disk-full.js';
-import { primaryFailure } from './primary-failure.js';
+import { z } from 'zod';
+import { accidentalDelete, accidentalDeleteSpec } from './accidental-delete.js';
+import { clusterLoss, clusterLossSpec } from './cluster-loss.js';
+import { corruption, corruptionSpec } from './corruption.js';
+import { diskFull, diskFullSpec } from './disk-full.js';
+import { primaryFailure, primaryFailureSpec } from './primary-failure.js';
 import type { FaultDefinition } from './types.js';
 
-/** One module per fault, registered here. */
-export const faults: { [K in FaultType]: FaultDefinition<K> } = {
+/** Every fault's scenario spec; `fault.type` selects one. One module per fault, registered here and below. */
+export const faultSchema = z.discriminatedUnion('type', [
+  accidentalDeleteSpec,
+  corruptionSpec,
+  diskFullSpec,
+  clusterLossSpec,
+  primaryFailureSpec,
+]);
+
+export type FaultSpec = z.output<typeof faultSchema>;
+export type FaultType = FaultSpec['type'];
+export type FaultSpecOf<K extends FaultType> = Extract<FaultSpec, { type: K }>;
+
+export const faults: { [K in FaultType]: FaultDefinition<FaultSpecOf<K>> } = {
   'accidental-delete': accidentalDelete,
   corruption,
   'disk-full': diskFull,
@@ -15,6 +27,9 @@ export const faults: { [K in FaultType]: FaultDefinition<K> } = {
   'primary-failure': primaryFailure,
 };
 
-export function faultDefinition<T extends FaultType>(type: T): FaultDefinition<T> | undefined {
+export const FAULT_TYPES = faultSchema.options.map((o) => o.shape.type.value);
+
+/** The definition of a fault; total over FaultType. */
+export function faultDefinition<K extends FaultType>(type: K): FaultDefinition<FaultSpecOf<K>> {
   return faults[type];
 }

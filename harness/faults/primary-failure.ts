@@ -1,18 +1,24 @@
-import pg from 'pg';
-import { withClient } from '../verification/table-probes.js';
-import type { PgInstance } from '../environments/types.js';
-import type { FaultDefinition } from './types.js';
+import { z } from 'zod';
+import { DrillError } from '../engine/errors.js';
+import { now } from '../util/clock.js';
+import { probeConnection, withClient } from '../util/pg-client.js';
+import { defineFault } from './types.js';
+
+export const primaryFailureSpec = z.strictObject({
+  type: z.literal('primary-failure'),
+  signal: z.enum(['SIGKILL', 'SIGQUIT']).default('SIGKILL'),
+});
 
 /** The primary node dies: a signal to its postmaster (SIGKILL by default). Its standby survives. */
-export const primaryFailure: FaultDefinition<'primary-failure'> = {
-  type: 'primary-failure',
+export const primaryFailure = defineFault<z.output<typeof primaryFailureSpec>>({
+  damage: () => [{ kind: 'cluster', name: 'primary' }],
   validate: (_spec, scenario) =>
     scenario.environment.postgres.standby
       ? []
       : ['needs a standby to fail over to: environment.postgres.standby: { count: 1 }'],
-  async inject(ctx, spec) {
+  async inject(drill, spec) {
     const lag = await withClient(
-      ctx.primary.connection('postgres'),
+      drill.primary.connection('postgres'),
       async (c) =>
         (
           await c.query<{ name: string; replay_lag: string | null; sync_state: string }>(
@@ -20,31 +26,27 @@ export const primaryFailure: FaultDefinition<'primary-failure'> = {
           )
         ).rows,
     );
-    const description = await ctx.primary.kill(spec.signal);
-    return { at: Date.now(), description, replicationBeforeFault: lag };
+    const at = now();
+    const description = await drill.primary.kill(spec.signal);
+    return { at, description, damaged: [{ kind: 'cluster', name: drill.primary.name }], replicationBeforeFault: lag };
   },
-  async detect(ctx) {
-    const c = new pg.Client({ ...ctx.db(), connectionTimeoutMillis: 2000 });
-    c.on('error', () => {});
-    const error = await c
-      .connect()
-      .then(
-        () => 'connected',
-        (err: Error) => err.message,
-      )
-      .finally(() => c.end().catch(() => {}));
-    const standby = (ctx.facts.standbys as PgInstance[])[0]!;
+  async detect(drill) {
+    const error = await probeConnection(drill.db());
+    const standby = drill.standbys[0];
+    if (!standby) throw new DrillError('error', 'no standby to fail over to');
     const inRecovery = await withClient(
       standby.connection('postgres'),
       async (s) => (await s.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r,
     );
-    ctx.recorder.check({
+    const ok = error !== 'connected' && inRecovery;
+    drill.recorder.check({
       name: 'the primary is down and the standby is still in recovery',
-      status: error !== 'connected' && inRecovery ? 'passed' : 'failed',
+      status: ok ? 'passed' : 'failed',
+      ...(ok ? {} : { message: `${error}; standby in recovery: ${inRecovery}` }),
       evidence: {
         expected: 'connection refused; standby pg_is_in_recovery() = true',
         actual: `${error}; standby in recovery: ${inRecovery}`,
       },
     });
   },
-};
+});

@@ -61,6 +61,11 @@ export class ObjectStore {
     return this.prefix + rel;
   }
 
+  /** A key relative to this drill's prefix; catalogs store relative keys, and tolerate full ones. */
+  rel(key: string): string {
+    return this.prefix && key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key;
+  }
+
   async ensureBucket(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));

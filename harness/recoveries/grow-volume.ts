@@ -1,30 +1,29 @@
+import { z } from 'zod';
 import { DrillError } from '../engine/errors.js';
-import type { RecoveryDefinition } from './types.js';
+import { defineRecovery } from './types.js';
+
+export const growVolumeSpec = z.strictObject({ procedure: z.literal('grow-volume') });
 
 /** The local counterpart of expanding the PVC: grow the full volume, restart PostgreSQL if it died. */
-export const growVolume: RecoveryDefinition = {
-  procedure: 'grow-volume',
+export const growVolume = defineRecovery<z.output<typeof growVolumeSpec>>({
+  title: 'growing the full volume',
   validate: (_spec, scenario) =>
     scenario.fault?.type === 'disk-full' ? [] : ['grow-volume recovers only from fault type "disk-full"'],
-  async recover(ctx) {
-    const fault = ctx.scenario.fault;
+  async recover(drill) {
+    const fault = drill.scenario.fault;
     if (fault?.type !== 'disk-full') throw new DrillError('error', 'grow-volume needs a disk-full fault');
-    const volume = fault.target === 'wal' ? ctx.primary.walVolume : ctx.primary.volume;
+    const volume = fault.target === 'wal' ? drill.primary.walVolume : drill.primary.volume;
     if (!volume) throw new DrillError('error', `the primary has no size-limited ${fault.target} volume to grow`);
     const from = volume.sizeMB;
     await volume.grow(fault.growToMB ?? from * 4);
-    ctx.rto.mark('grow-volume');
-    ctx.recorder.event('recover', `grew the ${fault.target} volume from ${from} MB to ${volume.sizeMB} MB`);
-    if (!(await ctx.primary.isRunning())) {
-      await ctx.primary.start();
-      ctx.rto.mark('restart');
-      ctx.recorder.event('recover', `restarted ${ctx.primary.name} after the PANIC (crash recovery)`);
+    drill.rto.mark('grow-volume');
+    drill.recorder.event('recover', `grew the ${fault.target} volume from ${from} MB to ${volume.sizeMB} MB`);
+    const restarted = !(await drill.primary.isRunning());
+    if (restarted) {
+      await drill.primary.start();
+      drill.rto.mark('restart');
+      drill.recorder.event('recover', `restarted ${drill.primary.name} after the PANIC (crash recovery)`);
     }
-    ctx.recorder.measure('recovery', {
-      procedure: 'grow-volume',
-      fromMB: from,
-      toMB: volume.sizeMB,
-      restarted: ctx.facts.postmasterDied === true,
-    });
+    return { fromMB: from, toMB: volume.sizeMB, restarted };
   },
-};
+});

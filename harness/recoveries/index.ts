@@ -1,24 +1,41 @@
-import type { RecoveryProcedure } from '../scenario/schema.js';
+import { z } from 'zod';
+import { growVolume, growVolumeSpec } from './grow-volume.js';
+import { noRecovery, noRecoverySpec } from './none.js';
+import { pitr, pitrSpec } from './pitr.js';
+import { promoteStandby, promoteStandbySpec } from './promote-standby.js';
+import { rebuildFromObjectStore, rebuildFromObjectStoreSpec } from './rebuild-from-object-store.js';
+import { restoreDump, restoreDumpSpec } from './restore-dump.js';
 import type { RecoveryDefinition } from './types.js';
-import { growVolume } from './grow-volume.js';
-import { noRecovery } from './none.js';
-import { promoteStandby } from './promote-standby.js';
-import { rebuildFromObjectStore } from './rebuild-from-object-store.js';
-import { restoreDump } from './restore-dump.js';
-import { pitr } from './pitr.js';
-import { undelete } from './undelete.js';
+import { undelete, undeleteSpec } from './undelete.js';
 
-/** One module per recovery procedure, registered here. */
-export const recoveries: { [K in RecoveryProcedure]: RecoveryDefinition } = {
+/** Every recovery procedure's scenario spec; `recovery.procedure` selects one. One module each, registered here and below. */
+export const recoverySchema = z.discriminatedUnion('procedure', [
+  noRecoverySpec,
+  pitrSpec,
+  undeleteSpec,
+  restoreDumpSpec,
+  rebuildFromObjectStoreSpec,
+  growVolumeSpec,
+  promoteStandbySpec,
+]);
+
+export type RecoverySpec = z.output<typeof recoverySchema>;
+export type RecoveryProcedure = RecoverySpec['procedure'];
+export type RecoverySpecOf<K extends RecoveryProcedure> = Extract<RecoverySpec, { procedure: K }>;
+
+export const recoveries: { [K in RecoveryProcedure]: RecoveryDefinition<RecoverySpecOf<K>> } = {
   none: noRecovery,
   pitr,
   undelete,
+  'restore-dump': restoreDump,
   'rebuild-from-object-store': rebuildFromObjectStore,
   'grow-volume': growVolume,
   'promote-standby': promoteStandby,
-  'restore-dump': restoreDump,
 };
 
-export function recoveryDefinition(procedure: RecoveryProcedure): RecoveryDefinition | undefined {
+export const RECOVERY_PROCEDURES = recoverySchema.options.map((o) => o.shape.procedure.value);
+
+/** The definition of a recovery procedure; total over RecoveryProcedure. */
+export function recoveryDefinition<K extends RecoveryProcedure>(procedure: K): RecoveryDefinition<RecoverySpecOf<K>> {
   return recoveries[procedure];
 }

@@ -1,10 +1,14 @@
-import type { RecoveryDefinition } from './types.js';
+import { z } from 'zod';
+import { defineRecovery } from './types.js';
 
-/** No recovery: for drills without a fault (smoke) or that only observe detection. */
-export const noRecovery: RecoveryDefinition = {
-  procedure: 'none',
-  validate(_spec, scenario) {
-    return scenario.fault ? [`recovery.procedure "none" cannot recover from fault "${scenario.fault.type}"`] : [];
+export const noRecoverySpec = z.strictObject({ procedure: z.literal('none') });
+
+/** No recovery: for drills without a fault (smoke). */
+export const noRecovery = defineRecovery<z.output<typeof noRecoverySpec>>({
+  title: 'no recovery procedure',
+  validate: (_spec, scenario) =>
+    scenario.fault ? [`recovery.procedure "none" cannot recover from fault "${scenario.fault.type}"`] : [],
+  async recover() {
+    return {};
   },
-  async recover() {},
-};
+});

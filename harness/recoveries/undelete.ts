@@ -1,28 +1,37 @@
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { DrillContext } from '../engine/context.js';
+import { z } from 'zod';
+import type { Drill } from '../engine/context.js';
 import { DRILL_DATABASE } from '../engine/context.js';
 import type { PgInstance } from '../environments/types.js';
 import { restoreBaseBackup } from '../restore/restore-base-backup.js';
-import { quoteIdent, rowCount, withClient } from '../verification/table-probes.js';
-import { prepareTarget } from './find-in-wal.js';
+import { connectClient, withClient } from '../util/pg-client.js';
+import { baselinePart, quoteIdent, rowCount } from '../verification/table-probes.js';
 import { checkDamagedTablesOn, requireArchivedBaseBackup } from './pitr.js';
-import type { RecoveryDefinition } from './types.js';
+import { prepareTarget } from './prepare-target.js';
+import { prefetchField, recoveryTargetSchema } from './target.js';
+import { defineRecovery } from './types.js';
+
+export const undeleteSpec = z.strictObject({
+  procedure: z.literal('undelete'),
+  target: recoveryTargetSchema.optional(),
+  prefetch: prefetchField,
+});
 
 /**
  * What a careful DBA does: PITR a side instance paused just before the fault, then copy the lost rows (or the
  * dropped table) back into the live primary, which kept taking writes. Nothing written after the incident
  * is lost, because the primary is never replaced.
  */
-export const undelete: RecoveryDefinition = {
-  procedure: 'undelete',
-  validate: (spec, scenario) => requireArchivedBaseBackup(spec, scenario),
-  async recover(ctx, spec) {
-    const { target, foundXid } = await prepareTarget(ctx, spec);
+export const undelete = defineRecovery<z.output<typeof undeleteSpec>>({
+  title: 'copying the lost rows back from a side instance restored to just before the fault',
+  validate: (_spec, scenario) => requireArchivedBaseBackup('basebackup', scenario),
+  async recover(drill, spec) {
+    const { target, foundXid } = await prepareTarget(drill, spec.target);
     // Promoted, not paused: a paused replay still holds the AccessExclusiveLock of an in-flight DROP or
     // TRUNCATE, which would block the copy. The side instance does not archive, so promoting it is harmless.
-    const side = await restoreBaseBackup(ctx, {
+    const side = await restoreBaseBackup(drill, {
       instanceName: 'side',
       target,
       action: 'promote',
@@ -31,40 +40,35 @@ export const undelete: RecoveryDefinition = {
       fallbackToOlder: true,
       ...(foundXid ? { foundXid } : {}),
     });
-    await checkDamagedTablesOn(ctx, side.instance);
-    ctx.rto.mark('check-side-instance');
-    const copied = await copyBack(ctx, side.instance);
-    ctx.rto.mark('copy-back');
+    await checkDamagedTablesOn(drill, side.instance);
+    drill.rto.mark('check-side-instance');
+    const copied = await copyBack(drill, side.instance);
+    drill.rto.mark('copy-back');
     await side.instance.stop('fast');
-    ctx.recorder.measure('recovery', {
-      procedure: 'undelete',
-      backup: side.backup.id,
-      target,
-      copied,
-      seconds: side.seconds,
-    });
+    return { backup: side.backup.id, target, copied, restoreSeconds: side.seconds };
   },
-};
+});
 
 /** Copies every row the primary lost (by primary key) from the side instance, parents before children. */
-async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<string, number>> {
-  const baseline = ctx.baseline!;
+async function copyBack(drill: Drill, side: PgInstance): Promise<Record<string, number>> {
+  const baseline = drill.baseline;
+  if (!baseline) throw new Error('no baseline was taken before the fault');
   const copied: Record<string, number> = {};
-  const sideConn = ctx.db(side);
+  const sideConn = drill.db(side);
   const order = await withClient(sideConn, (c) => tablesInDependencyOrder(c, Object.keys(baseline.rowCounts)));
-  await withClient(ctx.db(), async (primary) => {
+  await withClient(drill.db(), async (primary) => {
     for (const table of order) {
       const exists = (
         await primary.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [quoteIdent(table)])
       ).rows[0]!.ok;
-      if (!exists) await recreateTable(ctx, side, table);
-      const before = await rowCount(primary, table);
-      if (before === baseline.rowCounts[table]) continue;
+      if (!exists) await recreateTable(drill, side, table);
+      // Tables the fault did not touch are left alone; the others get every missing row back.
+      const before = await rowCount(primary, table, baselinePart(baseline.keys, table));
+      const damaged = drill.fault?.tables?.includes(table) ?? false;
+      if (!damaged && before === baseline.rowCounts[table]) continue;
       await primary.query('BEGIN');
       await primary.query(`CREATE TEMP TABLE drdrill_undelete (LIKE ${quoteIdent(table)}) ON COMMIT DROP`);
-      const source = new pg.Client(sideConn);
-      source.on('error', () => {});
-      await source.connect();
+      const source = await connectClient(sideConn);
       try {
         await pipeline(
           source.query(copyTo(`COPY ${quoteIdent(table)} TO STDOUT`)),
@@ -78,7 +82,7 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
       );
       await primary.query('COMMIT');
       copied[table] = r.rowCount ?? 0;
-      ctx.recorder.event('recover', `copied ${copied[table]} rows of ${table} back from the side instance`);
+      drill.recorder.event('recover', `copied ${copied[table]} rows of ${table} back from the side instance`);
     }
     // Sequences must not hand out ids of the rows that came back.
     for (const table of order) {
@@ -96,13 +100,13 @@ async function copyBack(ctx: DrillContext, side: PgInstance): Promise<Record<str
 }
 
 /** A dropped table comes back with its definition, indexes and constraints, from the side instance. */
-async function recreateTable(ctx: DrillContext, side: PgInstance, table: string): Promise<void> {
+async function recreateTable(drill: Drill, side: PgInstance, table: string): Promise<void> {
   const dump = await side.runTool('pg_dump', { args: ['-s', '-t', table, '--no-owner', DRILL_DATABASE] });
-  await ctx.primary.runTool('psql', {
+  await drill.primary.runTool('psql', {
     args: ['-v', 'ON_ERROR_STOP=1', '-q', '-d', DRILL_DATABASE],
     stdin: dump.stdout,
   });
-  ctx.recorder.event('recover', `recreated ${table} on the primary from the side instance's schema`);
+  drill.recorder.event('recover', `recreated ${table} on the primary from the side instance's schema`);
 }
 
 async function tablesInDependencyOrder(c: pg.Client, tables: string[]): Promise<string[]> {

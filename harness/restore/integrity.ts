@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
-import type { DrillContext } from '../engine/context.js';
+import type { Drill } from '../engine/context.js';
 import type { CatalogEntry } from './catalog.js';
 
 /** Re-hashes every object of a base backup and compares it with the sha256 recorded in its catalog. */
 export async function verifyBackupObjects(
-  ctx: DrillContext,
+  drill: Drill,
   entry: CatalogEntry,
   opts: { record?: boolean } = {},
 ): Promise<{ ok: boolean; problems: string[]; actual: Record<string, string> }> {
   const problems: string[] = [];
   const actual: Record<string, string> = {};
   for (const o of entry.objects) {
-    const rel = o.key.startsWith(ctx.store.prefix) ? o.key.slice(ctx.store.prefix.length) : o.key;
+    const rel = drill.store.rel(o.key);
     try {
       const hash = createHash('sha256');
       let bytes = 0;
-      for await (const chunk of await ctx.store.getStream(rel)) {
+      for await (const chunk of await drill.store.getStream(rel)) {
         hash.update(chunk as Buffer);
         bytes += (chunk as Buffer).length;
       }
@@ -29,7 +29,7 @@ export async function verifyBackupObjects(
     }
   }
   if (opts.record !== false) {
-    ctx.recorder.check({
+    drill.recorder.check({
       name: `backup ${entry.id}: objects match the sha256 in its catalog`,
       status: problems.length ? 'failed' : 'passed',
       ...(problems.length ? { message: problems.join('; ') } : {}),

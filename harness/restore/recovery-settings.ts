@@ -1,6 +1,6 @@
-import type { FaultRecord } from '../engine/context.js';
+import type { FaultRecord } from '../faults/types.js';
 import { DrillError } from '../engine/errors.js';
-import type { RecoveryTarget } from '../scenario/schema.js';
+import type { RecoveryTarget } from '../recoveries/target.js';
 
 /** recovery_target_* settings for a target; `before-fault` stops just before the destructive transaction. */
 export function recoveryTargetSettings(

@@ -5,22 +5,24 @@
  * pg_verifybackup, refuse if the WAL archive has a gap, configure restore_command (`drdrill wal fetch`, with
  * parallel prefetch) and the target, start, and wait until recovery pauses or promotes.
  * With `fallbackToOlder`, a backup that fails a check is skipped for the previous one; a bad backup is
- * never restored.
+ * never restored. A backup this drill did not damage on purpose that fails a check is a failed check.
  *
- * RTO: this function marks `fetch-base-backup` and `replay-wal` on ctx.rto, and `promote` when it promotes.
+ * RTO: this function marks `fetch-base-backup` and `replay-wal` (which includes promotion) on drill.rto.
  */
-import pg from 'pg';
-import type { DrillContext } from '../engine/context.js';
+import type pg from 'pg';
+import { budgetMs } from '../engine/budgets.js';
+import type { Drill } from '../engine/context.js';
 import { DrillError } from '../engine/errors.js';
 import type { PgInstance } from '../environments/types.js';
-import type { RecoveryTarget } from '../scenario/schema.js';
+import type { RecoveryTarget } from '../recoveries/target.js';
+import { now } from '../util/clock.js';
+import { withClient } from '../util/pg-client.js';
 import { retryUntil, sleep } from '../util/retry.js';
+import { segmentNumber, segmentOfLsn } from '../wal/segments.js';
 import { listBaseBackups, type CatalogEntry } from './catalog.js';
 import { verifyBackupObjects } from './integrity.js';
 import { recoveryTargetSettings } from './recovery-settings.js';
-import { findArchiveGap } from './wal-archive.js';
-import { segmentOfLsn, segmentNumber } from '../wal/segments.js';
-import { archivedWal } from './wal-archive.js';
+import { archivedWal, findArchiveGap } from './wal-archive.js';
 
 export interface RestoreOptions {
   instanceName: string;
@@ -37,16 +39,14 @@ export interface RestoreOptions {
 
 export interface RestoreResult {
   instance: PgInstance;
-  backup: CatalogEntry;
-  seconds: { fetch: number; replay: number; promote: number };
+  backup: { id: string };
+  seconds: { fetch: number; replay: number; promote?: number };
   replayEndLsn?: string;
 }
 
-const REPLAY_TIMEOUT_MS = 10 * 60_000;
-
-export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions): Promise<RestoreResult> {
-  const t0 = Date.now();
-  const all = await listBaseBackups(ctx.store);
+export async function restoreBaseBackup(drill: Drill, opts: RestoreOptions): Promise<RestoreResult> {
+  const t0 = now();
+  const all = await listBaseBackups(drill.store);
   if (!all.length) throw new DrillError('failed', 'no base backup in the object store: nothing to restore from');
   let candidates = opts.backupId ? all.filter((b) => b.id === opts.backupId) : [...all].reverse();
   if (!candidates.length) throw new DrillError('failed', `base backup ${opts.backupId} is not in the catalog`);
@@ -55,34 +55,38 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
   let attempt = 0;
   for (const [i, backup] of candidates.entries()) {
     const suffix = attempt++ ? `-${attempt}` : '';
-    const integrity = await verifyBackupObjects(ctx, backup, { record: false });
+    const integrity = await verifyBackupObjects(drill, backup, { record: false });
     const older = candidates[i + 1];
     const evidence = {
       expected: Object.fromEntries(backup.objects.map((o) => [o.key, o.sha256])),
       actual: integrity.actual,
     };
     if (!integrity.ok && older) {
-      // Catching the damage and falling back is the procedure working, not failing.
-      ctx.recorder.check({
-        name: `damaged backup ${backup.id} was detected and not restored`,
-        status: 'passed',
+      // Damage this drill injected on purpose, caught and skipped, is the procedure working. Damage it did not
+      // inject is a real finding about the backups, even when an older backup restores fine.
+      const injected = drill.fault?.tamperedBackupId === backup.id;
+      drill.recorder.check({
+        name: injected
+          ? `damaged backup ${backup.id} was detected and not restored`
+          : `backup ${backup.id} is damaged (the drill did not damage it)`,
+        status: injected ? 'passed' : 'failed',
         message: `${integrity.problems.join('; ')}; falling back to ${older.id}`,
         evidence,
       });
-      ctx.recorder.event('restore', `backup ${backup.id} rejected: ${integrity.problems[0]}; trying ${older.id}`);
+      drill.recorder.event('restore', `backup ${backup.id} rejected: ${integrity.problems[0]}; trying ${older.id}`);
       continue;
     }
-    ctx.recorder.check({
+    drill.recorder.check({
       name: `backup ${backup.id}: objects match the sha256 in its catalog`,
       status: integrity.ok ? 'passed' : 'failed',
       ...(integrity.ok ? {} : { message: integrity.problems.join('; ') }),
       evidence,
     });
     if (!integrity.ok) continue;
-    const gap = await findArchiveGap(ctx.store, backup);
+    const gap = await findArchiveGap(drill.store, backup);
     if (gap) {
       const message = `the WAL archive has a gap: segment ${gap.missing} is missing (archive continues to ${gap.newest}); replay would stop there and promote early`;
-      ctx.recorder.check({
+      drill.recorder.check({
         name: 'WAL archive is continuous from the backup',
         status: 'failed',
         message,
@@ -93,14 +97,18 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
       });
       throw new DrillError('failed', message);
     }
-    const instance = await ctx.env.createInstance({ name: `${opts.instanceName}${suffix}`, initdb: false });
-    ctx.instances.set(instance.name, instance);
-    await instance.extractTar(await ctx.store.getStream(backup.objects[0]!.key.slice(ctx.store.prefix.length)));
+    const instance = await drill.env.createInstance({ name: `${opts.instanceName}${suffix}`, initdb: false });
+    drill.instances.set(instance.name, instance);
+    await instance.extractTar(await drill.store.getStream(drill.store.rel(backup.objects[0]!.key)));
     const verify = await instance.runTool('pg_verifybackup', { args: ['-n', instance.dataDir], allowFailure: true });
-    ctx.recorder.check({
+    drill.recorder.check({
       name: `pg_verifybackup of backup ${backup.id}`,
       status: verify.code === 0 ? 'passed' : 'failed',
-      ...(verify.code ? { message: (verify.stderr || verify.stdout).trim().split('\n').slice(0, 3).join(' | ') } : {}),
+      ...(verify.code
+        ? {
+            message: (verify.stderr || verify.stdout).trim().split('\n').slice(0, 3).join(' | '),
+          }
+        : {}),
       evidence: {
         command: `pg_verifybackup -n ${instance.dataDir}`,
         expected: 'exit 0',
@@ -112,9 +120,9 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
       await instance.destroyData();
       continue;
     }
-    const fetchSeconds = (Date.now() - t0) / 1000;
-    ctx.rto.mark('fetch-base-backup');
-    return await replay(ctx, instance, backup, opts, fetchSeconds);
+    const fetchSeconds = (now() - t0) / 1000;
+    drill.rto.mark('fetch-base-backup');
+    return await replay(drill, instance, backup, opts, fetchSeconds);
   }
   throw new DrillError(
     'failed',
@@ -123,7 +131,7 @@ export async function restoreBaseBackup(ctx: DrillContext, opts: RestoreOptions)
 }
 
 async function replay(
-  ctx: DrillContext,
+  drill: Drill,
   instance: PgInstance,
   backup: CatalogEntry,
   opts: RestoreOptions,
@@ -135,111 +143,100 @@ async function replay(
     restore_command: instance.walCommand('fetch', `--prefetch ${opts.prefetch} %f %p`),
     recovery_target_action: opts.action,
     recovery_target_timeline: 'latest',
-    ...recoveryTargetSettings(opts.target, ctx.fault, opts.foundXid),
+    ...recoveryTargetSettings(opts.target, drill.fault, opts.foundXid),
     ...(archiving
       ? { archive_mode: 'on', archive_command: instance.walCommand('push', '%p %f') }
       : { archive_mode: 'off' }),
   });
   await instance.writeFile('recovery.signal', '');
-  const newestBefore = newestSegment(await archivedWal(ctx.store), backup.timeline);
-  const tReplay = Date.now();
+  const newestBefore = newestSegment(await archivedWal(drill.store), backup.timeline);
+  const tReplay = now();
   await instance.start({ waitReady: false });
   let exited = false;
   void instance.exited().then(() => {
     exited = true;
   });
 
-  // Replay ends when the log says so; promotion when the server leaves recovery.
-  let replayEnd: number | undefined;
-  let replayEndLsn: string | undefined;
-  const deadline = Date.now() + REPLAY_TIMEOUT_MS;
+  // Replay has ended once the server pauses at the target or leaves recovery; a FATAL ends it too.
+  const want = opts.action === 'pause' ? 'paused' : 'promoted';
+  const deadline = now() + budgetMs('replay');
   for (;;) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const log = await instance.logTail(400);
-    if (
-      exited ||
-      /FATAL: .*recovery ended before configured recovery target was reached|FATAL: .*could not restore file/.test(log)
-    ) {
+    if (drill.signal.aborted) throw drill.signal.reason;
+    const state = await recoveryState(instance);
+    if (state === want) break;
+    if (exited || state === 'down') {
+      const log = await instance.logTail(400);
       const fatal = log
         .split('\n')
         .filter((l) => /FATAL|PANIC/.test(l))
         .slice(-2)
         .join(' | ');
-      throw new DrillError('failed', `recovery of ${instance.name} stopped: ${fatal || 'postgres exited'}`);
+      if (exited || fatal)
+        throw new DrillError('failed', `recovery of ${instance.name} stopped: ${fatal || 'postgres exited'}`);
     }
-    const redo =
-      /redo done at ([0-9A-F]+\/[0-9A-F]+)|recovery stopping (?:before|after) .*?(?:, time .*)?$|pausing at the end of recovery|recovery has paused/m.exec(
-        log,
-      );
-    if (redo && replayEnd === undefined) {
-      replayEnd = Date.now();
-      replayEndLsn = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(log)?.[1];
-    }
-    if (
-      replayEnd !== undefined &&
-      (await recoveryState(instance)) === (opts.action === 'pause' ? 'paused' : 'promoted')
-    )
-      break;
-    if (Date.now() > deadline)
+    if (now() > deadline)
       throw new DrillError(
         'failed',
-        `recovery of ${instance.name} did not finish within ${REPLAY_TIMEOUT_MS / 1000} s`,
+        `recovery of ${instance.name} did not finish within ${budgetMs('replay') / 1000} s`,
       );
-    await sleep(100, ctx.signal);
+    await sleep(100, drill.signal);
   }
-  const replaySeconds = (replayEnd - tReplay) / 1000;
-  ctx.rto.mark('replay-wal', replayEnd);
-  const promoteSeconds = (Date.now() - replayEnd) / 1000;
-  if (opts.action === 'promote') {
-    ctx.rto.mark('promote');
-    if (opts.target.type === 'end-of-archive')
-      await checkReplayReachedArchiveEnd(ctx, instance, backup.timeline, newestBefore);
-  }
-  ctx.recorder.event(
+  const replayEnd = now();
+  drill.rto.mark('replay-wal', replayEnd);
+  const replayEndLsn = await withClient(instance.connection('postgres'), lastReplayedLsn);
+  if (opts.action === 'promote' && opts.target.type === 'end-of-archive')
+    await checkReplayReachedArchiveEnd(drill, backup.timeline, replayEndLsn, newestBefore);
+  drill.recorder.event(
     'restore',
-    `${instance.name}: restored backup ${backup.id}, replayed to ${replayEndLsn ?? 'the target'} (${opts.action === 'pause' ? 'paused' : 'promoted'})`,
+    `${instance.name}: restored backup ${backup.id}, replayed to ${replayEndLsn ?? 'the target'} (${want})`,
     { backup: backup.id, target: opts.target },
   );
   return {
     instance,
     backup,
-    seconds: { fetch: fetchSeconds, replay: replaySeconds, promote: promoteSeconds },
+    seconds: { fetch: fetchSeconds, replay: (replayEnd - tReplay) / 1000 },
     ...(replayEndLsn ? { replayEndLsn } : {}),
   };
 }
 
+/** The end of the last WAL record replayed; it stays set after promotion. */
+async function lastReplayedLsn(c: pg.Client): Promise<string | undefined> {
+  const r = await c.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn');
+  return r.rows[0]?.lsn ?? undefined;
+}
+
 async function recoveryState(instance: PgInstance): Promise<'recovering' | 'paused' | 'promoted' | 'down'> {
-  const c = new pg.Client({ ...instance.connection('postgres'), connectionTimeoutMillis: 1000 });
-  c.on('error', () => {});
   try {
-    await c.connect();
-    const r = await c.query<{ rec: boolean; pause: string }>(
-      `SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`,
+    return await withClient(
+      instance.connection('postgres'),
+      async (c) => {
+        const r = await c.query<{ rec: boolean; pause: string }>(
+          `SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`,
+        );
+        const row = r.rows[0]!;
+        return !row.rec ? 'promoted' : row.pause === 'paused' ? 'paused' : 'recovering';
+      },
+      { connectTimeoutMs: 1000 },
     );
-    const row = r.rows[0]!;
-    return !row.rec ? 'promoted' : row.pause === 'paused' ? 'paused' : 'recovering';
-  } catch {
-    return 'down';
-  } finally {
-    await c.end().catch(() => {});
+  } catch (err) {
+    // Starting up and replaying: connections are refused until the server is consistent.
+    return /starting up|not yet accepting|consistent recovery state/.test((err as Error).message)
+      ? 'recovering'
+      : 'down';
   }
 }
 
 /** Resumes a paused recovery, which promotes (recovery_target_action = pause). */
-export async function promotePaused(ctx: DrillContext, instance: PgInstance): Promise<void> {
-  const c = new pg.Client(instance.connection('postgres'));
-  c.on('error', () => {});
-  await c.connect();
-  try {
-    await c.query('SELECT pg_wal_replay_resume()');
-  } finally {
-    await c.end();
-  }
+export async function promotePaused(drill: Drill, instance: PgInstance): Promise<void> {
+  await withClient(instance.connection('postgres'), (c) => c.query('SELECT pg_wal_replay_resume()'));
   await retryUntil(
     `${instance.name} promoted`,
     () => recoveryState(instance),
     (s) => s === 'promoted',
-    { timeoutMs: 60_000, signal: ctx.signal },
+    {
+      timeoutMs: budgetMs('promote'),
+      signal: drill.signal,
+    },
   );
 }
 
@@ -250,29 +247,45 @@ function newestSegment(names: string[], timeline: number): string | undefined {
     .at(-1);
 }
 
-/** Without a target, PostgreSQL promotes at the first segment it cannot fetch: prove that was the archive's end. */
+/**
+ * Without a target, PostgreSQL promotes at the first segment it cannot fetch: prove that was the archive's
+ * end. The replay position comes from the server (pg_last_wal_replay_lsn), and the check is always recorded.
+ */
 async function checkReplayReachedArchiveEnd(
-  ctx: DrillContext,
-  instance: PgInstance,
+  drill: Drill,
   timeline: number,
+  replayed: string | undefined,
   newest: string | undefined,
 ): Promise<void> {
-  const log = await instance.logTail(400);
-  const redo = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(log)?.[1];
-  if (!redo || !newest) return;
-  const replayed = segmentOfLsn(timeline, redo);
-  const ok = segmentNumber(replayed).n >= segmentNumber(newest).n;
-  ctx.recorder.check({
-    name: 'replay reached the end of the WAL archive',
+  const name = 'replay reached the end of the WAL archive';
+  if (!replayed || !newest) {
+    drill.recorder.check({
+      name,
+      status: 'error',
+      message: !replayed ? 'pg_last_wal_replay_lsn() returned nothing' : 'the archive holds no segment of the timeline',
+      evidence: { query: 'SELECT pg_last_wal_replay_lsn()', actual: replayed ?? null, expected: newest ?? null },
+    });
+    return;
+  }
+  const segment = segmentOfLsn(timeline, replayed);
+  const ok = segmentNumber(segment).n >= segmentNumber(newest).n;
+  drill.recorder.check({
+    name,
     status: ok ? 'passed' : 'failed',
     ...(ok
       ? {}
-      : { message: `replay ended in ${replayed} but the archive holds WAL up to ${newest}: recovery promoted early` }),
-    evidence: { expected: `redo done in ${newest} or later`, actual: `redo done at ${redo} (${replayed})` },
+      : {
+          message: `replay ended in ${segment} but the archive holds WAL up to ${newest}: recovery promoted early`,
+        }),
+    evidence: {
+      query: 'SELECT pg_last_wal_replay_lsn()',
+      expected: `a position in ${newest} or later`,
+      actual: `${replayed} (${segment})`,
+    },
   });
   if (!ok)
     throw new DrillError(
       'failed',
-      `recovery promoted early: replay ended in ${replayed}, the archive holds WAL up to ${newest}`,
+      `recovery promoted early: replay ended in ${segment}, the archive holds WAL up to ${newest}`,
     );
 }

@@ -2,26 +2,24 @@
  * `pgbackrest restore` into a NEW instance: pgBackRest writes restore_command (archive-get) and the target
  * itself. Marks `fetch-base-backup` after the restore and `replay-wal` when recovery pauses or promotes.
  */
-import type { DrillContext } from '../engine/context.js';
+import { budgetMs } from '../engine/budgets.js';
+import type { Drill } from '../engine/context.js';
 import { DrillError } from '../engine/errors.js';
-import type { PgInstance } from '../environments/types.js';
 import { pgbackrestRun, writePgbackrestConfig } from '../backups/pgbackrest.js';
+import { now } from '../util/clock.js';
+import { withClient } from '../util/pg-client.js';
 import { retryUntil } from '../util/retry.js';
-import { withClient } from '../verification/table-probes.js';
-import type { RestoreOptions } from './restore-base-backup.js';
+import type { RestoreOptions, RestoreResult } from './restore-base-backup.js';
 
-export async function restoreWithPgbackrest(
-  ctx: DrillContext,
-  opts: RestoreOptions,
-): Promise<{ instance: PgInstance; seconds: { fetch: number; replay: number } }> {
-  const t0 = Date.now();
-  const instance = await ctx.env.createInstance({ name: opts.instanceName, initdb: false });
-  ctx.instances.set(instance.name, instance);
-  const conf = await writePgbackrestConfig(ctx.env, instance);
-  await pgbackrestRun(ctx, instance, ['restore', ...targetArgs(ctx, opts), `--target-action=${opts.action}`], conf);
+export async function restoreWithPgbackrest(drill: Drill, opts: RestoreOptions): Promise<RestoreResult> {
+  const t0 = now();
+  const instance = await drill.env.createInstance({ name: opts.instanceName, initdb: false });
+  drill.instances.set(instance.name, instance);
+  const conf = await writePgbackrestConfig(drill.env, instance);
+  await pgbackrestRun(drill, instance, ['restore', ...targetArgs(drill, opts), `--target-action=${opts.action}`], conf);
   await instance.adoptDataDirectory({ archive_mode: 'off' });
-  const fetched = Date.now();
-  ctx.rto.mark('fetch-base-backup');
+  const fetched = now();
+  drill.rto.mark('fetch-base-backup');
   await instance.start({ waitReady: false });
   const want = opts.action === 'pause' ? 'paused' : 'promoted';
   await retryUntil(
@@ -34,21 +32,25 @@ export async function restoreWithPgbackrest(
         return !r.rows[0]!.rec ? 'promoted' : r.rows[0]!.pause;
       }),
     (state) => state === want,
-    { timeoutMs: 10 * 60_000, intervalMs: 100, signal: ctx.signal },
+    { timeoutMs: budgetMs('replay'), intervalMs: 100, signal: drill.signal },
   ).catch(async (err: Error) => {
     throw new DrillError('failed', `${err.message}; log: ${(await instance.logTail(6)).replace(/\n/g, ' | ')}`);
   });
-  ctx.rto.mark('replay-wal');
-  return { instance, seconds: { fetch: (fetched - t0) / 1000, replay: (Date.now() - fetched) / 1000 } };
+  drill.rto.mark('replay-wal');
+  return {
+    instance,
+    backup: { id: 'pgbackrest latest' },
+    seconds: { fetch: (fetched - t0) / 1000, replay: (now() - fetched) / 1000 },
+  };
 }
 
-function targetArgs(ctx: DrillContext, opts: RestoreOptions): string[] {
+function targetArgs(drill: Drill, opts: RestoreOptions): string[] {
   const t = opts.target;
   switch (t.type) {
     case 'before-fault':
-      if (!ctx.fault?.txid)
+      if (!drill.fault?.txid)
         throw new DrillError('error', 'recovery.target "before-fault" needs a fault that recorded its transaction id');
-      return ['--type=xid', `--target=${ctx.fault.txid}`, '--target-exclusive'];
+      return ['--type=xid', `--target=${drill.fault.txid}`, '--target-exclusive'];
     case 'find-in-wal':
       return ['--type=xid', `--target=${opts.foundXid}`, '--target-exclusive'];
     case 'xid':

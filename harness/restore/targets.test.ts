@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basebackup } from '../backups/basebackup.js';
-import type { DrillContext } from '../engine/context.js';
-import { Recorder } from '../engine/recorder.js';
-import { RtoTimeline } from '../engine/rto-timeline.js';
+import type { Drill } from '../engine/context.js';
+import type { RecoveryTarget } from '../recoveries/target.js';
+import { standaloneDrill } from '../testing/standalone-drill.js';
 import { standaloneEnvironment } from '../testing/standalone-env.js';
-import type { PgInstance } from '../environments/types.js';
-import { ObjectStore } from '../objectstore/client.js';
-import type { RecoveryTarget } from '../scenario/schema.js';
 import { parseScenario } from '../scenario/load.js';
-import { silentLogger } from '../util/logger.js';
-import { withClient } from '../verification/table-probes.js';
+import { withClient } from '../util/pg-client.js';
 import { restoreBaseBackup } from './restore-base-backup.js';
 import { archiveCurrentWal } from './wal-archive.js';
 
@@ -18,7 +14,7 @@ import { archiveCurrentWal } from './wal-archive.js';
  * before the target, 11..20 after, one per transaction. The restore must hold exactly rows 1..10.
  */
 describe('point-in-time recovery lands exactly on every target type', () => {
-  let ctx: DrillContext;
+  let ctx: Drill;
   let close: () => Promise<void>;
   const marks: { xid: string; lsn: string; time: string } = { xid: '', lsn: '', time: '' };
 
@@ -30,32 +26,14 @@ describe('point-in-time recovery lands exactly on every target type', () => {
     const standalone = await standaloneEnvironment('targets');
     const { env, onTeardown } = standalone;
     close = standalone.close;
-    const store = new ObjectStore(env.objectStore);
-    await store.ensureBucket();
     const primary = await env.createInstance({ name: 'primary', initdb: true });
-    await primary.configure(await basebackup.instanceSettings!(loaded.scenario.backup[0] as never, env, primary));
+    const spec = loaded.scenario.backup[0];
+    if (spec?.method !== 'basebackup') throw new Error('the scenario takes a basebackup');
+    await primary.configure((await basebackup.instanceSettings?.(spec, env, primary)) ?? {});
     await primary.start();
-    ctx = {
-      loaded,
-      scenario: loaded.scenario,
-      runId: 'targets-run',
-      workDir: env.workDir,
-      outDir: env.workDir,
-      logger: silentLogger,
-      recorder: new Recorder(performance.now()),
-      rto: new RtoTimeline(),
-      signal: new AbortController().signal,
-      env,
-      store,
-      primary,
-      instances: new Map<string, PgInstance>(),
-      facts: {},
-      onTeardown,
-      db: (i?: PgInstance) => (i ?? primary).connection('postgres'),
-      saveArtifact: async () => '',
-    } as unknown as DrillContext;
+    ctx = await standaloneDrill({ loaded, env, primary, onTeardown });
     await withClient(ctx.db(), (c) => c.query('CREATE TABLE t (n int PRIMARY KEY)'));
-    await basebackup.take(ctx, loaded.scenario.backup[0] as never);
+    await basebackup.take(ctx, spec);
     await withClient(ctx.db(), async (c) => {
       for (let n = 1; n <= 20; n++) {
         const r = await c.query<{ xid: string }>('INSERT INTO t VALUES ($1) RETURNING txid_current()::text AS xid', [

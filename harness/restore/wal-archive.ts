@@ -1,7 +1,8 @@
-import type { DrillContext } from '../engine/context.js';
+import { budgetMs } from '../engine/budgets.js';
+import type { Drill } from '../engine/context.js';
 import type { ObjectStore } from '../objectstore/client.js';
 import { retryUntil } from '../util/retry.js';
-import { withClient } from '../verification/table-probes.js';
+import { withClient } from '../util/pg-client.js';
 import { firstGap, isSegmentName, segmentOfLsn } from '../wal/segments.js';
 import type { CatalogEntry } from './catalog.js';
 
@@ -26,8 +27,8 @@ export async function findArchiveGap(
  * While the damaged primary is still up, close its current WAL segment and wait until the archive holds it,
  * so that replay can reach the moment of the fault (otherwise it sits in the unarchived segment).
  */
-export async function archiveCurrentWal(ctx: DrillContext): Promise<string> {
-  const segment = await withClient(ctx.primary.connection('postgres'), async (c) => {
+export async function archiveCurrentWal(drill: Drill): Promise<string> {
+  const segment = await withClient(drill.primary.connection('postgres'), async (c) => {
     const r = await c.query<{ seg: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS seg');
     return r.rows[0]!.seg;
   });
@@ -36,14 +37,14 @@ export async function archiveCurrentWal(ctx: DrillContext): Promise<string> {
     `WAL segment ${segment} archived`,
     () =>
       withClient(
-        ctx.primary.connection('postgres'),
+        drill.primary.connection('postgres'),
         async (c) =>
           (await c.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver')).rows[0]!
             .last ?? '',
       ),
     (last) => last.slice(0, 24) >= segment,
-    { timeoutMs: 60_000, intervalMs: 100, signal: ctx.signal },
+    { timeoutMs: budgetMs('archiveWait'), intervalMs: 100, signal: drill.signal },
   );
-  ctx.recorder.event('recover', `switched WAL on the damaged primary; ${segment} is archived`);
+  drill.recorder.event('recover', `switched WAL on the damaged primary; ${segment} is archived`);
   return segment;
 }

@@ -71,6 +71,14 @@ export class ScenarioError extends DrillError {
   }
 }
 
+/** Line and column of the value at a path of a scenario's source (or of its closest existing parent). */
+export function locatePath(source: string, path: (string | number)[]): { line: number; col: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const node = nodeAt(doc, path.map(String));
+  return lineCounter.linePos(node?.range?.[0] ?? 0);
+}
+
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith('..') ? rel : file;

@@ -22,6 +22,7 @@ export const METRIC_ALIASES: Record<string, string> = {
 /** Measurement paths objectives may name, with their unit. */
 export const KNOWN_METRICS: Record<string, MetricUnit> = {
   'rto.serviceSeconds': 'seconds',
+  'rto.dataRestoredSeconds': 'seconds',
   'rto.verifiedSeconds': 'seconds',
   'rpo.lostAckedWrites': 'count',
   'rpo.lostSeconds': 'seconds',

@@ -1,32 +1,18 @@
 import { z } from 'zod';
+import { backupSchema } from '../backups/index.js';
+import { faultSchema } from '../faults/index.js';
+import { recoverySchema } from '../recoveries/index.js';
+import { duration, identifier, secretRef, sqlIdentifier } from './fields.js';
 import { parseObjective } from './objectives.js';
 
-/** Every fault the engine knows. Each has one module in harness/faults/. */
-export const FAULT_TYPES = ['accidental-delete', 'corruption', 'disk-full', 'cluster-loss', 'primary-failure'] as const;
-/** Every recovery procedure. Each has one module in harness/recoveries/. */
-export const RECOVERY_PROCEDURES = [
-  'none',
-  'pitr',
-  'undelete',
-  'restore-dump',
-  'rebuild-from-object-store',
-  'grow-volume',
-  'promote-standby',
-] as const;
-/** Every backup method. Each has one module in harness/backups/. */
-export const BACKUP_METHODS = ['basebackup', 'dump', 'pgbackrest'] as const;
+export { backupSchema, faultSchema, recoverySchema };
+export type { BackupMethod, BackupSpec } from '../backups/index.js';
+export type { FaultSpec, FaultType } from '../faults/index.js';
+export type { RecoveryProcedure, RecoverySpec } from '../recoveries/index.js';
+export type { RecoveryTarget } from '../recoveries/target.js';
+export { parseDuration } from './fields.js';
+
 export const ENVIRONMENT_KINDS = ['native', 'testcontainers', 'kubernetes'] as const;
-
-const identifier = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a lower-case name of letters, digits and "-"');
-const sqlIdentifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, 'a table name');
-const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration such as "30s", "500ms" or "5m"');
-
-/** A secret is never written into a scenario: it names the environment variable that holds it. */
-export const secretRef = z.strictObject({
-  env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
-});
 
 export const objectivesSchema = z
   .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
@@ -118,103 +104,15 @@ export const workloadSchema = z.strictObject({
     })
     .default({ rate: 100 }),
   before: duration.default('3s').describe('how long the workload runs before the fault'),
+  datasetWrites: z
+    .boolean()
+    .default(true)
+    .describe(
+      "each write also changes the dataset (the fixture's own writes: new orders, status updates), not only the ledger",
+    ),
   after: duration
     .default('2s')
     .describe('how long the workload keeps running on the recovered primary before verification'),
-});
-
-const basebackupSchema = z.strictObject({
-  method: z.literal('basebackup'),
-  archiveWal: z.boolean().default(true),
-  count: z.number().int().min(1).max(5).default(1).describe('how many base backups to take, oldest first'),
-});
-const dumpSchema = z.strictObject({
-  method: z.literal('dump'),
-  formats: z
-    .array(z.enum(['custom', 'plain-gzip']))
-    .min(1)
-    .default(['custom']),
-});
-const pgbackrestSchema = z.strictObject({
-  method: z.literal('pgbackrest'),
-  type: z.enum(['full', 'diff', 'incr']).default('full'),
-});
-export const backupSchema = z.discriminatedUnion('method', [basebackupSchema, dumpSchema, pgbackrestSchema]);
-
-const archiveDamage = {
-  removeWalSegment: z
-    .boolean()
-    .default(false)
-    .describe('also delete a WAL segment after the newest base backup from the archive'),
-  tamperNewestBackup: z
-    .boolean()
-    .default(false)
-    .describe('also change bytes of the newest base backup in the object store'),
-};
-const accidentalDelete = z.strictObject({
-  type: z.literal('accidental-delete'),
-  sql: z.string().regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE)\b/i, 'a DELETE, DROP TABLE or TRUNCATE statement'),
-  ...archiveDamage,
-});
-const corruption = z.strictObject({
-  type: z.literal('corruption'),
-  table: sqlIdentifier,
-  target: z.enum(['heap', 'index', 'segment']).default('heap'),
-  bytes: z.number().int().min(1).max(8192).default(16),
-  pages: z.number().int().min(1).max(64).default(1),
-  corruptNewestBackup: z
-    .boolean()
-    .default(false)
-    .describe('also tamper with the newest base backup in the object store'),
-});
-const diskFull = z.strictObject({
-  type: z.literal('disk-full'),
-  target: z.enum(['data', 'wal']).default('data'),
-  growToMB: z.number().int().min(64).optional(),
-});
-const clusterLoss = z.strictObject({ type: z.literal('cluster-loss') });
-const primaryFailure = z.strictObject({
-  type: z.literal('primary-failure'),
-  signal: z.enum(['SIGKILL', 'SIGQUIT']).default('SIGKILL'),
-});
-export const faultSchema = z.discriminatedUnion('type', [
-  accidentalDelete,
-  corruption,
-  diskFull,
-  clusterLoss,
-  primaryFailure,
-]);
-
-export const recoveryTargetSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('before-fault') }),
-  z.strictObject({ type: z.literal('find-in-wal'), table: sqlIdentifier.optional() }),
-  z.strictObject({ type: z.literal('time'), value: z.string() }),
-  z.strictObject({ type: z.literal('xid'), value: z.string().regex(/^\d+$/, 'a transaction id (digits only)') }),
-  z.strictObject({
-    type: z.literal('lsn'),
-    value: z.string().regex(/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/, 'an LSN such as 0/3000060'),
-  }),
-  z.strictObject({ type: z.literal('name'), value: z.string().min(1) }),
-  z.strictObject({ type: z.literal('immediate') }),
-  z.strictObject({ type: z.literal('end-of-archive') }),
-]);
-
-export const recoverySchema = z.strictObject({
-  procedure: z.enum(RECOVERY_PROCEDURES),
-  target: recoveryTargetSchema.optional(),
-  from: z.enum(['basebackup', 'dump', 'pgbackrest']).optional().describe('which backup method to restore from'),
-  prefetch: z.number().int().min(0).max(32).default(4).describe('WAL segments fetched ahead in parallel'),
-  rewindOldPrimary: z.boolean().default(false),
-  tables: z
-    .array(sqlIdentifier)
-    .min(1)
-    .optional()
-    .describe('restore-dump: restore only these tables (pg_restore --table)'),
-  schemas: z
-    .array(sqlIdentifier)
-    .min(1)
-    .optional()
-    .describe('restore-dump: restore only these schemas (pg_restore --schema)'),
 });
 
 export const verifyStepSchema = z.union(
@@ -224,7 +122,13 @@ export const verifyStepSchema = z.union(
     z.strictObject({ sequences: z.literal(true) }),
     z.strictObject({ schemaDiff: z.literal(true) }),
     z.strictObject({ amcheck: z.literal(true) }),
-    z.strictObject({ ledger: z.enum(['complete', 'until-target']) }),
+    z.strictObject({
+      ledger: z
+        .enum(['complete', 'until-target'])
+        .describe(
+          'complete: every acknowledged write is present; until-target: every write committed before the recovery point (PITR target, end of the replayed WAL, the dump) is present',
+        ),
+    }),
   ],
   {
     error:
@@ -248,29 +152,15 @@ export const scenarioSchema = z.strictObject({
     objectStore: { kind: 'embedded' },
   }),
   dataset: datasetSchema.default({ fixture: 'shop', scale: 1000, seed: 42 }),
-  workload: workloadSchema.default({ ledger: { rate: 100 }, before: '3s', after: '2s' }),
+  workload: workloadSchema.default({ ledger: { rate: 100 }, before: '3s', datasetWrites: true, after: '2s' }),
   backup: z.array(backupSchema).default([]),
   fault: faultSchema.optional(),
-  recovery: recoverySchema.default({ procedure: 'none', prefetch: 4, rewindOldPrimary: false }),
+  recovery: recoverySchema.default({ procedure: 'none' }),
   verify: z.array(verifyStepSchema).default([{ rowCounts: 'baseline' }]),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
-export type FaultSpec = z.infer<typeof faultSchema>;
-export type FaultType = FaultSpec['type'];
-export type BackupSpec = z.infer<typeof backupSchema>;
-export type BackupMethod = BackupSpec['method'];
-export type RecoverySpec = z.infer<typeof recoverySchema>;
-export type RecoveryProcedure = RecoverySpec['procedure'];
-export type RecoveryTarget = z.infer<typeof recoveryTargetSchema>;
 export type VerifyStep = z.infer<typeof verifyStepSchema>;
 export type ObjectStoreSpec = z.infer<typeof objectStoreSchema>;
 export type EnvironmentSpec = z.infer<typeof environmentSchema>;
 export type EnvironmentKind = EnvironmentSpec['kind'];
-
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * factor;
-}

@@ -1,40 +1,37 @@
+import { SHOP_TABLES } from '../../fixtures/datasets/shop/generate.js';
 import { backupDefinition } from '../backups/index.js';
 import { faultDefinition } from '../faults/index.js';
 import { recoveryDefinition } from '../recoveries/index.js';
+import { uncoverableDamage } from '../verification/coverage.js';
 import type { LoadedScenario } from './load.js';
-import { ScenarioError, type ScenarioProblem } from './load.js';
-import type { BackupSpec } from './schema.js';
+import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './load.js';
 
 /**
- * Checks across fields that the schema alone cannot express (a fault this build lacks, a recovery that
- * needs a backup the scenario does not take). Runs before any work; problems point at the scenario file.
+ * Checks across fields that the schema alone cannot express (a recovery that needs a backup the scenario
+ * does not take, damage no verify step would ever check). Runs before any work; problems point at the
+ * scenario file.
  */
 export function checkSemantics(loaded: LoadedScenario): void {
   const { scenario } = loaded;
   const problems: ScenarioProblem[] = [];
-  const add = (path: string, message: string) =>
-    problems.push({ file: loaded.file, ...locate(loaded.source, path), path, message });
+  const add = (path: (string | number)[], message: string) =>
+    problems.push({
+      file: loaded.file,
+      ...locatePath(loaded.source, path),
+      path: formatPath(path.map(String)),
+      message,
+    });
 
-  scenario.backup.forEach((b: BackupSpec, i) => {
-    const def = backupDefinition(b.method);
-    if (!def) add(`backup[${i}].method`, `"${b.method}" is not implemented in this build`);
-    else for (const p of def.validate?.(b, scenario) ?? []) add(`backup[${i}]`, p);
+  scenario.backup.forEach((b, i) => {
+    for (const p of backupDefinition(b.method).validate?.(b, scenario) ?? []) add(['backup', i], p);
   });
   if (scenario.fault) {
-    const def = faultDefinition(scenario.fault.type);
-    if (!def) add('fault.type', `"${scenario.fault.type}" is not implemented in this build`);
-    else for (const p of def.validate?.(scenario.fault, scenario) ?? []) add('fault', p);
+    const fault = faultDefinition(scenario.fault.type);
+    for (const p of fault.validate?.(scenario.fault, scenario) ?? []) add(['fault'], p);
+    const tables = scenario.dataset.fixture === 'shop' ? SHOP_TABLES : [];
+    for (const p of uncoverableDamage(fault.damage(scenario.fault), scenario.verify, tables)) add(['verify'], p);
   }
-  const rec = recoveryDefinition(scenario.recovery.procedure);
-  if (!rec) add('recovery.procedure', `"${scenario.recovery.procedure}" is not implemented in this build`);
-  else for (const p of rec.validate?.(scenario.recovery, scenario) ?? []) add('recovery', p);
+  for (const p of recoveryDefinition(scenario.recovery.procedure).validate?.(scenario.recovery, scenario) ?? [])
+    add(['recovery'], p);
   if (problems.length) throw new ScenarioError(problems);
-}
-
-/** Best-effort position of a top-level key for messages about a whole section. */
-function locate(source: string, path: string): { line: number; col: number } {
-  const top = path.split(/[.[]/)[0]!;
-  const lines = source.split('\n');
-  const i = lines.findIndex((l) => l.startsWith(`${top}:`));
-  return i >= 0 ? { line: i + 1, col: 1 } : { line: 1, col: 1 };
 }

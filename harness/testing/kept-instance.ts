@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinDir } from '../environments/native/postgres-binaries.js';
-import { parseAckFile, type Ack } from '../ledger/ledger-writer.js';
+import { parseAckFile, parseChangeFile } from '../workload/ack-files.js';
+import type { Ack } from '../workload/writes.js';
 import { freePort } from '../util/ports.js';
 import { postgresAccount } from '../util/process.js';
 import { retryUntil } from '../util/retry.js';
@@ -73,4 +74,30 @@ export async function missingAcks(client: pg.Client, ackFile: string): Promise<A
     (await client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((x) => Number(x.seq)),
   );
   return parseAckFile(readFileSync(ackFile, 'utf8')).filter((a) => !present.has(a.seq));
+}
+
+/**
+ * Acknowledged inserts into a table (from the drill's workload-changes.csv) whose row a database does not hold
+ * (same key and the same witness value, since keys are reused after a point-in-time recovery): an independent
+ * per-table RPO count.
+ */
+export async function missingInserts(
+  client: pg.Client,
+  changeFile: string,
+  table: string,
+): Promise<{ acked: number; missing: number[] }> {
+  const inserts = [...parseChangeFile(readFileSync(changeFile, 'utf8'))].flatMap(([seq, changes]) =>
+    changes.filter((c) => c.table === table && c.op === 'insert').map((c) => ({ seq, c })),
+  );
+  const column = inserts[0]?.c.witness?.column;
+  if (!column) return { acked: 0, missing: [] };
+  const r = await client.query<{ id: string; witness: string }>(
+    `SELECT id::text AS id, ${column}::text AS witness FROM ${table} WHERE id = ANY($1::bigint[])`,
+    [inserts.map((i) => i.c.key)],
+  );
+  const present = new Set(r.rows.map((row) => `${row.id}\t${row.witness}`));
+  return {
+    acked: inserts.length,
+    missing: inserts.filter((i) => !present.has(`${i.c.key}\t${i.c.witness?.value}`)).map((i) => i.seq),
+  };
 }

@@ -18,7 +18,7 @@ export async function standaloneEnvironment(
 }> {
   const base = mkdtempSync(join(tmpdir(), 'drdrill-bench-'));
   chmodSync(base, 0o755);
-  const runner = new TaskRunner<object>(new AbortController().signal);
+  const runner = new TaskRunner(new AbortController().signal);
   const onTeardown = (title: string, fn: () => Promise<void>) => runner.addTeardown(title, fn);
   const provider = await environmentProvider(kind);
   const spec = environmentSchema.parse({ kind });

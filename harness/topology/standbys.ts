@@ -1,35 +1,47 @@
-import type { DrillContext } from '../engine/context.js';
-import type { PgInstance } from '../environments/types.js';
+import { budgetMs } from '../engine/budgets.js';
+import type { Recorder } from '../engine/recorder.js';
+import type { PgInstance, StartedEnvironment } from '../environments/types.js';
+import type { EnvironmentSpec } from '../scenario/schema.js';
+import { withClient } from '../util/pg-client.js';
 import { retryUntil } from '../util/retry.js';
-import { withClient } from '../verification/table-probes.js';
 
 /**
  * Streaming standbys made with `pg_basebackup -R` from the primary, as in the seed's Strategy 3.
  * Synchronous mode sets synchronous_standby_names on the primary, so a commit waits for a standby's flush.
  */
-export async function provisionStandbys(ctx: DrillContext): Promise<void> {
-  const spec = ctx.scenario.environment.postgres.standby;
-  if (!spec) return;
+export async function provisionStandbys(opts: {
+  env: StartedEnvironment;
+  primary: PgInstance;
+  spec: EnvironmentSpec['postgres']['standby'];
+  instances: Map<string, PgInstance>;
+  recorder: Recorder;
+  signal: AbortSignal;
+}): Promise<PgInstance[]> {
+  const { spec, primary } = opts;
+  if (!spec) return [];
   const standbys: PgInstance[] = [];
-  for (let i = 1; i <= spec.count; i++) standbys.push(await createStandby(ctx, `standby-${i}`, ctx.primary));
-  ctx.facts.standbys = standbys;
+  for (let i = 1; i <= spec.count; i++) {
+    const standby = await createStandby(opts.env, `standby-${i}`, primary);
+    opts.instances.set(standby.name, standby);
+    standbys.push(standby);
+  }
   if (spec.synchronous) {
-    await withClient(ctx.primary.connection('postgres'), async (c) => {
+    await withClient(primary.connection('postgres'), async (c) => {
       await c.query(`ALTER SYSTEM SET synchronous_standby_names = '*'`);
       await c.query(`ALTER SYSTEM SET synchronous_commit = 'on'`);
       await c.query('SELECT pg_reload_conf()');
     });
   }
-  await waitForStreaming(ctx, ctx.primary, spec.count, spec.synchronous);
-  ctx.recorder.event(
+  await waitForStreaming(opts, primary, spec.count, spec.synchronous);
+  opts.recorder.event(
     'provision',
-    `${spec.count} ${spec.synchronous ? 'synchronous' : 'asynchronous'} standby(s) streaming from ${ctx.primary.name}`,
+    `${spec.count} ${spec.synchronous ? 'synchronous' : 'asynchronous'} standby(s) streaming from ${primary.name}`,
   );
+  return standbys;
 }
 
-export async function createStandby(ctx: DrillContext, name: string, source: PgInstance): Promise<PgInstance> {
-  const standby = await ctx.env.createInstance({ name, initdb: false });
-  ctx.instances.set(name, standby);
+export async function createStandby(env: StartedEnvironment, name: string, source: PgInstance): Promise<PgInstance> {
+  const standby = await env.createInstance({ name, initdb: false });
   const peer = source.peerConnection('postgres');
   await standby.runTool('pg_basebackup', {
     args: [
@@ -55,7 +67,7 @@ export async function createStandby(ctx: DrillContext, name: string, source: PgI
 }
 
 export async function waitForStreaming(
-  ctx: DrillContext,
+  opts: { signal: AbortSignal },
   primary: PgInstance,
   count: number,
   synchronous: boolean,
@@ -73,6 +85,6 @@ export async function waitForStreaming(
           ).rows[0]!.n,
       ),
     (n) => Number(n) >= count,
-    { timeoutMs: 60_000, intervalMs: 200, signal: ctx.signal },
+    { timeoutMs: budgetMs('streaming'), intervalMs: 200, signal: opts.signal },
   );
 }

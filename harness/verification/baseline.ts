@@ -1,27 +1,21 @@
-import type { DrillContext } from '../engine/context.js';
-import { fingerprint, listTables, rowCount, sequenceValues, withClient } from './table-probes.js';
+import type { Drill } from '../engine/context.js';
+import type { Baseline } from '../engine/journal.js';
+import { withClient } from '../util/pg-client.js';
 import { schemaDump } from './schema-dump.js';
+import { baselinePart, fingerprint, integerKey, listTables, rowCount, sequenceValues } from './table-probes.js';
 
-/** The state of the dataset before the fault: what verification compares against. */
-export interface Baseline {
-  takenAt: string;
-  rowCounts: Record<string, number>;
-  fingerprints: Record<string, string>;
-  sequences: Record<string, string | null>;
-  /** Identity of each table's storage, to find records touching it in the WAL later (even after a DROP). */
-  relations: Record<string, { oid: string; relfilenode: string; databaseOid: string }>;
-  schema?: string;
-}
-
-export async function takeBaseline(ctx: DrillContext): Promise<Baseline> {
-  const needsSchema = ctx.scenario.verify.some((s) => 'schemaDiff' in s);
-  const baseline = await withClient(ctx.db(), async (c) => {
+export async function takeBaseline(drill: Drill): Promise<Baseline> {
+  const needsSchema = drill.scenario.verify.some((s) => 'schemaDiff' in s);
+  const baseline = await withClient(drill.db(), async (c) => {
     const tables = await listTables(c);
+    const keys: Baseline['keys'] = {};
     const rowCounts: Record<string, number> = {};
     const fingerprints: Record<string, string> = {};
     for (const t of tables) {
-      rowCounts[t] = await rowCount(c, t);
-      fingerprints[t] = await fingerprint(c, t);
+      keys[t] = await integerKey(c, t);
+      const part = baselinePart(keys, t);
+      rowCounts[t] = await rowCount(c, t, part);
+      fingerprints[t] = await fingerprint(c, t, part);
     }
     const rel = await c.query<{ name: string; oid: string; relfilenode: string; datoid: string }>(
       `SELECT t AS name, t::regclass::oid::text AS oid, pg_relation_filenode(t::regclass)::text AS relfilenode,
@@ -37,8 +31,9 @@ export async function takeBaseline(ctx: DrillContext): Promise<Baseline> {
       rowCounts,
       fingerprints,
       sequences: await sequenceValues(c),
+      keys,
       relations,
     };
   });
-  return needsSchema ? { ...baseline, schema: await schemaDump(ctx, ctx.primary) } : baseline;
+  return needsSchema ? { ...baseline, schema: await schemaDump(drill.primary) } : baseline;
 }

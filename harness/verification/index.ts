@@ -1,41 +1,33 @@
-import type { DrillContext } from '../engine/context.js';
+import type { Drill } from '../engine/context.js';
+import { errorMessage } from '../engine/errors.js';
 import type { VerifyStep } from '../scenario/schema.js';
 import { verifyAmcheck } from './amcheck.js';
-import { verifyFingerprints, verifyRowCounts, verifySequences } from './table-checks.js';
 import { verifySchemaDiff } from './schema-diff.js';
+import { verifyFingerprints, verifyRowCounts, verifySequences, type WriteSnapshot } from './table-checks.js';
 
-type StepKind = 'rowCounts' | 'fingerprint' | 'sequences' | 'schemaDiff' | 'amcheck' | 'ledger';
-
-export function stepKind(step: VerifyStep): StepKind {
-  return Object.keys(step)[0] as StepKind;
+/** The data check of one verify step; the ledger step is evaluated by the engine once the workload stops. */
+function dataCheck(drill: Drill, step: VerifyStep, writes: WriteSnapshot): Promise<void> | undefined {
+  if ('rowCounts' in step) return verifyRowCounts(drill, writes);
+  if ('fingerprint' in step) return verifyFingerprints(drill, step.fingerprint, writes);
+  if ('sequences' in step) return verifySequences(drill);
+  if ('schemaDiff' in step) return verifySchemaDiff(drill);
+  if ('amcheck' in step) return verifyAmcheck(drill);
+  return undefined;
 }
 
-/** Data checks, one per verify step kind. The ledger step is evaluated by the engine after the workload stops. */
-const dataChecks: {
-  [K in Exclude<StepKind, 'ledger'>]: (
-    ctx: DrillContext,
-    step: Extract<VerifyStep, Record<K, unknown>>,
-  ) => Promise<void>;
-} = {
-  rowCounts: (ctx) => verifyRowCounts(ctx),
-  fingerprint: (ctx, step) => verifyFingerprints(ctx, step.fingerprint),
-  sequences: (ctx) => verifySequences(ctx),
-  schemaDiff: (ctx) => verifySchemaDiff(ctx),
-  amcheck: (ctx) => verifyAmcheck(ctx),
-};
+export function stepName(step: VerifyStep): string {
+  return Object.keys(step)[0] ?? 'step';
+}
 
-export async function runDataChecks(ctx: DrillContext): Promise<void> {
-  for (const step of ctx.scenario.verify) {
-    const kind = stepKind(step);
-    if (kind === 'ledger') continue;
-    const check = dataChecks[kind] as (ctx: DrillContext, step: VerifyStep) => Promise<void>;
+export async function runDataChecks(drill: Drill, writes: WriteSnapshot): Promise<void> {
+  for (const step of drill.scenario.verify) {
     try {
-      await check(ctx, step);
+      await dataCheck(drill, step, writes);
     } catch (err) {
-      ctx.recorder.check({
-        name: kind,
+      drill.recorder.check({
+        name: stepName(step),
         status: 'error',
-        message: `could not run: ${err instanceof Error ? err.message : String(err)}`,
+        message: `could not run: ${errorMessage(err)}`,
         evidence: {},
       });
     }

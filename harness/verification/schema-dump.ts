@@ -1,10 +1,9 @@
-import type { DrillContext } from '../engine/context.js';
 import { DRILL_DATABASE } from '../engine/context.js';
 import type { PgInstance } from '../environments/types.js';
-import { LEDGER_TABLE } from '../ledger/ledger-table.js';
+import { LEDGER_TABLE } from '../workload/ledger-table.js';
 
 /** `pg_dump -s`, as the seed guide compares schemas; the ledger is left out because drills create it. */
-export async function schemaDump(_ctx: DrillContext, instance: PgInstance): Promise<string> {
+export async function schemaDump(instance: PgInstance): Promise<string> {
   const r = await instance.runTool('pg_dump', {
     args: ['-s', '--no-owner', '--no-privileges', '-T', LEDGER_TABLE, DRILL_DATABASE],
   });

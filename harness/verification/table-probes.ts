@@ -1,6 +1,6 @@
-import pg from 'pg';
-import type { ConnectionInfo } from '../environments/types.js';
-import { LEDGER_TABLE } from '../ledger/ledger-table.js';
+import type pg from 'pg';
+import type { Baseline } from '../engine/journal.js';
+import { LEDGER_TABLE } from '../workload/ledger-table.js';
 
 export function quoteIdent(name: string): string {
   return name
@@ -9,21 +9,21 @@ export function quoteIdent(name: string): string {
     .join('.');
 }
 
-/** Order-independent content fingerprint: row count plus the sum of per-row md5 prefixes. */
-export const fingerprintSql = (table: string) =>
-  `SELECT count(*)::text AS rows, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint::numeric), 0)::text AS sum FROM ${quoteIdent(table)} t`;
-
-export async function withClient<T>(conn: ConnectionInfo, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...conn, connectionTimeoutMillis: 5000 });
-  // A server that goes away (a fault, a teardown) must fail the pending query, not crash the process.
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
+/**
+ * The rows of a table that existed at baseline time: those whose integer primary key is not above the
+ * baseline's largest. The workload only adds rows above it, so this part must come back exactly.
+ */
+export function baselinePart(keys: Baseline['keys'] | undefined, table: string): string {
+  const key = keys?.[table];
+  return key ? `${quoteIdent(key.column)} <= ${BigInt(key.max).toString()}` : 'true';
 }
+
+/** Order-independent content fingerprint: row count plus the sum of per-row md5 prefixes. */
+export const fingerprintSql = (table: string, where = 'true') =>
+  `SELECT count(*)::text AS rows, coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint::numeric), 0)::text AS sum FROM ${quoteIdent(table)} t WHERE ${where}`;
+
+export const rowCountSql = (table: string, where = 'true') =>
+  `SELECT count(*)::text AS n FROM ${quoteIdent(table)} WHERE ${where}`;
 
 /** User tables of the drill database, excluding the ledger (it changes during the drill by design). */
 export async function listTables(c: pg.Client): Promise<string[]> {
@@ -37,13 +37,13 @@ export async function listTables(c: pg.Client): Promise<string[]> {
   return r.rows.map((x) => x.name);
 }
 
-export async function rowCount(c: pg.Client, table: string): Promise<number> {
-  const r = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteIdent(table)}`);
+export async function rowCount(c: pg.Client, table: string, where?: string): Promise<number> {
+  const r = await c.query<{ n: string }>(rowCountSql(table, where));
   return Number(r.rows[0]!.n);
 }
 
-export async function fingerprint(c: pg.Client, table: string): Promise<string> {
-  const r = await c.query<{ rows: string; sum: string }>(fingerprintSql(table));
+export async function fingerprint(c: pg.Client, table: string, where?: string): Promise<string> {
+  const r = await c.query<{ rows: string; sum: string }>(fingerprintSql(table, where));
   return `${r.rows[0]!.rows}:${r.rows[0]!.sum}`;
 }
 
@@ -52,4 +52,24 @@ export async function sequenceValues(c: pg.Client): Promise<Record<string, strin
     `SELECT schemaname || '.' || sequencename AS name, last_value::text FROM pg_sequences ORDER BY 1`,
   );
   return Object.fromEntries(r.rows.map((x) => [x.name, x.last_value]));
+}
+
+/** A table's single-column integer primary key and its largest value, or null when it has none. */
+export async function integerKey(
+  c: pg.Client,
+  table: string,
+): Promise<{ column: string; type: string; max: string } | null> {
+  const r = await c.query<{ column: string; type: string }>(
+    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type
+       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+      WHERE i.indrelid = $1::regclass AND i.indisprimary AND i.indnatts = 1
+        AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)`,
+    [quoteIdent(table)],
+  );
+  const key = r.rows[0];
+  if (!key) return null;
+  const max = await c.query<{ max: string | null }>(
+    `SELECT max(${quoteIdent(key.column)})::text AS max FROM ${quoteIdent(table)}`,
+  );
+  return { ...key, max: max.rows[0]!.max ?? '0' };
 }

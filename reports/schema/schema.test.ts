@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, test } from 'vitest';
-import { JOURNAL_SCHEMA_VERSION } from '../../harness/engine/journal.js';
+import { JOURNAL_SCHEMA_VERSION, journalJsonSchema } from '../../harness/engine/journal.js';
 import { scenarioSchema } from '../../harness/scenario/schema.js';
 import { packageRoot } from '../../harness/util/paths.js';
 import { FIXTURES, loadFixture, type FixtureName } from '../fixtures/index.js';
@@ -16,6 +16,13 @@ addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
 describe('published journal JSON Schema', () => {
+  test('is generated from the journal definition the engine writes with', () => {
+    expect(
+      schema,
+      'reports/schema/journal.v1.schema.json is stale: run "node bin/drdrill.js schema --journal --write reports/schema/journal.v1.schema.json"',
+    ).toEqual(JSON.parse(JSON.stringify(journalJsonSchema())));
+  });
+
   test('describes the current journal version', () => {
     expect((schema.properties as { schemaVersion: { const: number } }).schemaVersion.const).toBe(
       JOURNAL_SCHEMA_VERSION,

@@ -11,7 +11,7 @@ import {
   statusSymbol,
   verdictWord,
 } from '../format.js';
-import { plainSummary, procedureWords } from '../summary.js';
+import { plainSummary, procedureOf } from '../summary.js';
 
 /** Everything a drill template shows, computed from the journal alone. */
 export function drillView(journal: Journal, opts: { charts: boolean }) {
@@ -33,9 +33,16 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     schemaVersion: journal.schemaVersion,
     summary: plainSummary(journal),
     fault: scenario.fault ? scenario.fault.type : 'none',
-    procedure: procedureWords(scenario.recovery.procedure),
+    procedure: procedureOf(journal),
     headline: [
-      { label: 'RTO (service back)', value: formatSeconds(rto?.serviceSeconds), id: 'rto-service' },
+      {
+        label: rto?.outage === 'none' ? 'RTO (service back; writes never stopped)' : 'RTO (service back)',
+        value: formatSeconds(rto?.serviceSeconds),
+        id: 'rto-service',
+      },
+      ...(rto?.dataRestoredSeconds !== undefined
+        ? [{ label: 'RTO (data restored)', value: formatSeconds(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
+        : []),
       { label: 'RTO (data verified)', value: formatSeconds(rto?.verifiedSeconds), id: 'rto-verified' },
       {
         label: 'RPO (acknowledged writes lost)',

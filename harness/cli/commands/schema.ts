@@ -1,17 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
+import { journalJsonSchema } from '../../engine/journal.js';
 import { scenarioJsonSchema } from '../../scenario/json-schema.js';
 
 interface Args {
   write?: string;
+  journal?: boolean;
 }
 
 const command: CommandModule<object, Args> = {
   command: 'schema',
-  describe: 'Print the JSON Schema of scenario files (for editor completion)',
-  builder: (y) => y.option('write', { type: 'string', describe: 'write it to this file instead of stdout' }),
+  describe: 'Print the JSON Schema of scenario files (for editor completion), or of journals with --journal',
+  builder: (y) =>
+    y
+      .option('write', { type: 'string', describe: 'write it to this file instead of stdout' })
+      .option('journal', { type: 'boolean', describe: 'the schema of journal.json instead of scenarios' }),
   handler: async (argv) => {
-    const text = JSON.stringify(scenarioJsonSchema(), null, 2) + '\n';
+    const text = JSON.stringify(argv.journal ? journalJsonSchema() : scenarioJsonSchema(), null, 2) + '\n';
     if (argv.write) await writeFile(argv.write, text);
     else process.stdout.write(text);
   },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, chmod, chown, constants, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -24,6 +24,7 @@ import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 
 export const WAL_TOOL_FILE = 'wal-tool.cjs';
+const S3_LOG = 's3rver.log';
 
 export const nativeProvider: EnvironmentProvider = {
   kind: 'native',
@@ -115,6 +116,10 @@ class NativeEnvironment implements StartedEnvironment {
     return out;
   }
 
+  async objectStoreLog(): Promise<string> {
+    return readFile(join(this.workDir, S3_LOG), 'utf8').catch(() => '');
+  }
+
   async volumeSupport() {
     return tmpfsSupport();
   }
@@ -141,7 +146,7 @@ async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectSt
   const dir = join(opts.workDir, 's3');
   let tls: { key: string; cert: string } | undefined;
   if (spec.tls) tls = await makeSelfSignedCert(join(opts.workDir, 'tls'));
-  const s3 = await startEmbeddedS3({ dir, logFile: join(opts.workDir, 's3rver.log'), ...(tls ? { tls } : {}) });
+  const s3 = await startEmbeddedS3({ dir, logFile: join(opts.workDir, S3_LOG), ...(tls ? { tls } : {}) });
   opts.onTeardown('stop embedded S3', () => s3.stop());
   opts.logger.debug(`embedded S3 pid ${s3.pid} at ${s3.endpoint}`);
   const secret = randomBytes(12).toString('hex');

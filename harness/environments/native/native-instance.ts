@@ -320,7 +320,7 @@ export class NativeInstance implements PgInstance {
     await this._own(this.dataDir);
   }
 
-  async writePrivateFile(name: string, data: string): Promise<string> {
+  async writePrivateFile(name: string, data: Buffer | string): Promise<string> {
     const dir = join(dirname(this.dataDir), 'private');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await this._own(dir);

@@ -364,7 +364,7 @@ export class ContainerInstance implements PgInstance {
     return `${this._node} --no-warnings ${CONTAINER_PATHS.bin}/wal-tool.cjs wal ${action} --config ${CONTAINER_PATHS.private}/wal-config.json${spool} ${placeholders}`;
   }
 
-  async writePrivateFile(name: string, data: string): Promise<string> {
+  async writePrivateFile(name: string, data: Buffer | string): Promise<string> {
     await this._ensureContainer();
     const path = `${CONTAINER_PATHS.private}/${name}`;
     await this._shell.putFile(path, data, { mode: 0o600, owner: this._owner });

@@ -177,6 +177,14 @@ class TestcontainersEnvironment implements StartedEnvironment {
     return instance;
   }
 
+  async objectStoreLog(): Promise<string> {
+    if (this._opts.spec.objectStore.kind !== 'embedded') return '';
+    const raw = await this._docker
+      .getContainer(`drdrill-${this._opts.runId}-objectstore`)
+      .logs({ stdout: true, stderr: true, follow: false, tail: 20_000 });
+    return demuxLogs(raw);
+  }
+
   async toolVersions(): Promise<Record<string, string>> {
     const out: Record<string, string> = {
       'image.postgres': `${this._images.postgres.name} (${this._images.postgres.source})`,
@@ -246,4 +254,16 @@ class Creations {
       new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
     ]);
   }
+}
+
+/** Container logs without a TTY come in frames: 1 byte stream, 3 zero bytes, a 4-byte length, the payload. */
+function demuxLogs(raw: Buffer): string {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const size = raw.readUInt32BE(at + 4);
+    out.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
 }

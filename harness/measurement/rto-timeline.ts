@@ -1,4 +1,4 @@
-import { round } from './recorder.js';
+import { round } from '../engine/recorder.js';
 
 /**
  * Recovery time as contiguous segments from the fault onwards: each mark closes the segment that began

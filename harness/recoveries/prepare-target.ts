@@ -1,10 +1,10 @@
-import type { DrillContext } from '../engine/context.js';
+import type { Drill } from '../engine/context.js';
 import { DrillError } from '../engine/errors.js';
-import { download } from '../wal/fetch.js';
-import { isSegmentName, segmentNumber, segmentOfLsn } from '../wal/segments.js';
 import { listBaseBackups } from '../restore/catalog.js';
 import { archiveCurrentWal, archivedWal } from '../restore/wal-archive.js';
-import type { RecoverySpec, RecoveryTarget } from '../scenario/schema.js';
+import { download } from '../wal/fetch.js';
+import { isSegmentName, segmentNumber, segmentOfLsn } from '../wal/segments.js';
+import type { RecoveryTarget } from './target.js';
 
 const SCRATCH = 'drdrill-waldump';
 
@@ -13,33 +13,33 @@ const SCRATCH = 'drdrill-waldump';
  * first transaction that deleted from, truncated or dropped `table` after the newest base backup.
  */
 export async function findDestructiveXid(
-  ctx: DrillContext,
+  drill: Drill,
   table: string,
 ): Promise<{ xid: string; lsn: string; line: string }> {
-  const rel = ctx.baseline?.relations[table];
+  const rel = drill.baseline?.relations[table];
   if (!rel)
     throw new DrillError(
       'error',
       `recovery.target.table: "${table}" was not in the baseline, so its storage cannot be recognised in the WAL`,
     );
-  const backup = (await listBaseBackups(ctx.store)).at(-1);
+  const backup = (await listBaseBackups(drill.store)).at(-1);
   if (!backup) throw new DrillError('failed', 'no base backup: cannot tell where to start reading the WAL');
   const first = segmentNumber(segmentOfLsn(backup.timeline, backup.startLsn)).n;
-  const segments = (await archivedWal(ctx.store)).filter(
+  const segments = (await archivedWal(drill.store)).filter(
     (n) => isSegmentName(n) && segmentNumber(n).timeline === backup.timeline && segmentNumber(n).n >= first,
   );
-  const host = ctx.primary;
+  const host = drill.primary;
   await host.removePath(SCRATCH);
   try {
     for (const name of segments) {
-      const data = await download(ctx.store, name);
+      const data = await download(drill.store, name);
       if (data) await host.writeFile(`${SCRATCH}/${name}`, data);
     }
     const dump = await host.runTool('pg_waldump', {
       args: ['-p', `${host.dataDir}/${SCRATCH}`, '-s', backup.startLsn, segments[0]!, segments.at(-1)!],
       allowFailure: true,
     });
-    await ctx.saveArtifact(
+    await drill.saveArtifact(
       'pg_waldump-search.txt',
       dump.stdout
         .split('\n')
@@ -52,7 +52,7 @@ export async function findDestructiveXid(
       const xid = /tx:\s+(\d+)/.exec(line)?.[1];
       const lsn = /lsn: ([0-9A-F]+\/[0-9A-F]+)/.exec(line)?.[1];
       if (xid && xid !== '0' && lsn) {
-        ctx.recorder.event('detect', `pg_waldump: transaction ${xid} destroyed ${table} at ${lsn}`, { line });
+        drill.recorder.event('detect', `pg_waldump: transaction ${xid} destroyed ${table} at ${lsn}`, { line });
         return { xid, lsn, line };
       }
     }
@@ -79,13 +79,13 @@ function matches(line: string, rel: { oid: string; relfilenode: string; database
  * settle the target, reading the WAL for it when asked to.
  */
 export async function prepareTarget(
-  ctx: DrillContext,
-  spec: RecoverySpec,
+  drill: Drill,
+  requested: RecoveryTarget | undefined,
 ): Promise<{ target: RecoveryTarget; foundXid?: string; found?: { xid: string; lsn: string; line: string } }> {
-  const target: RecoveryTarget = spec.target ?? { type: 'before-fault' };
-  await archiveCurrentWal(ctx);
-  ctx.rto.mark('archive-current-wal');
+  const target: RecoveryTarget = requested ?? { type: 'before-fault' };
+  await archiveCurrentWal(drill);
+  drill.rto.mark('archive-current-wal');
   if (target.type !== 'find-in-wal') return { target };
-  const found = await findDestructiveXid(ctx, target.table ?? ctx.fault?.tables?.[0] ?? '');
+  const found = await findDestructiveXid(drill, target.table ?? drill.fault?.tables?.[0] ?? '');
   return { target, foundXid: found.xid, found };
 }

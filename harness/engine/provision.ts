@@ -1,0 +1,108 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { backupDefinition } from '../backups/index.js';
+import { environmentProvider } from '../environments/index.js';
+import type { PgInstance } from '../environments/types.js';
+import { faultDefinition } from '../faults/index.js';
+import { ObjectStore } from '../objectstore/client.js';
+import { recoveryDefinition } from '../recoveries/index.js';
+import { provisionStandbys } from '../topology/standbys.js';
+import { withClient } from '../util/pg-client.js';
+import { ACK_FILE, CHANGE_FILE } from '../workload/ack-files.js';
+import { ledgerOnlyProfile, shopProfile } from '../workload/profiles.js';
+import { WorkloadWriter } from '../workload/writer.js';
+import { DRILL_DATABASE, type Drill, type DrillSetup } from './context.js';
+import { describeEnvironment } from './describe-environment.js';
+import { SkipDrill } from './skip.js';
+
+/** Brings up the environment, the object store, the primary (and standbys) and the workload writer. */
+export async function provision(setup: DrillSetup, keep: boolean): Promise<Drill> {
+  const { scenario } = setup;
+  const provider = await environmentProvider(scenario.environment.kind);
+  const env = await provider.start({
+    drillName: scenario.metadata.name,
+    runId: setup.runId,
+    workDir: setup.workDir,
+    spec: scenario.environment,
+    keep,
+    logger: setup.logger,
+    onTeardown: setup.onTeardown,
+    signal: setup.signal,
+  });
+  const store = new ObjectStore(env.objectStore);
+  setup.onTeardown('close the object store client', async () => store.destroy());
+  await store.ensureBucket();
+
+  const hints = scenario.fault ? (faultDefinition(scenario.fault.type).provisionHints?.(scenario.fault) ?? {}) : {};
+  if (hints.volume) {
+    const support = await env.volumeSupport();
+    if (!support.ok) throw new SkipDrill(`this drill needs a size-limited volume: ${support.reason}`);
+  }
+  const primary = await env.createInstance({
+    name: 'primary',
+    initdb: true,
+    settings: {},
+    ...(hints.volume ? { volume: hints.volume } : {}),
+  });
+  const settings: Record<string, string | number | boolean> = {};
+  for (const spec of scenario.backup)
+    Object.assign(settings, await backupDefinition(spec.method).instanceSettings?.(spec, env, primary));
+  Object.assign(settings, scenario.environment.postgres.settings);
+  if (Object.keys(settings).length) await primary.configure(settings);
+  await primary.start();
+  const instances = new Map<string, PgInstance>([[primary.name, primary]]);
+  await withClient(primary.connection('postgres'), (c) => c.query(`CREATE DATABASE ${DRILL_DATABASE}`));
+  const standbys = await provisionStandbys({
+    env,
+    primary,
+    spec: scenario.environment.postgres.standby,
+    instances,
+    recorder: setup.recorder,
+    signal: setup.signal,
+  });
+
+  const workload = new WorkloadWriter({
+    rate: scenario.workload.ledger.rate,
+    profile:
+      scenario.dataset.fixture === 'shop' && scenario.workload.datasetWrites
+        ? shopProfile(setup.runId)
+        : ledgerOnlyProfile(),
+    ackFile: join(setup.outDir, ACK_FILE),
+    changeFile: join(setup.outDir, CHANGE_FILE),
+    logger: setup.logger.child('workload'),
+  });
+  await writeFile(join(setup.outDir, ACK_FILE), '');
+  await writeFile(join(setup.outDir, CHANGE_FILE), '');
+  // Registered last, so it runs first: the writer stops before the servers it writes to.
+  setup.onTeardown('stop the workload writer', () => workload.stop());
+
+  let current = primary;
+  const retired: PgInstance[] = [];
+  const drill: Drill = {
+    ...setup,
+    env,
+    store,
+    environmentRecord: await describeEnvironment(env, primary),
+    instances,
+    standbys,
+    workload,
+    get primary() {
+      return current;
+    },
+    retired,
+    replacePrimary(instance) {
+      retired.push(current);
+      current = instance;
+      workload.retarget(instance.connection(DRILL_DATABASE), instance.name);
+    },
+    db(instance) {
+      return (instance ?? current).connection(DRILL_DATABASE);
+    },
+  };
+  setup.recorder.measure('recovery', {
+    procedure: scenario.recovery.procedure,
+    title: recoveryDefinition(scenario.recovery.procedure).title,
+  });
+  for (const spec of scenario.backup) await backupDefinition(spec.method).prepare?.(drill, spec);
+  return drill;
+}

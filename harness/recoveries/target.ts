@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { sqlIdentifier } from '../scenario/fields.js';
+
+/** Where a point-in-time recovery stops. `before-fault` stops just before the destructive transaction. */
+export const recoveryTargetSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('before-fault') }),
+  z.strictObject({ type: z.literal('find-in-wal'), table: sqlIdentifier.optional() }),
+  z.strictObject({ type: z.literal('time'), value: z.string() }),
+  z.strictObject({ type: z.literal('xid'), value: z.string().regex(/^\d+$/, 'a transaction id (digits only)') }),
+  z.strictObject({
+    type: z.literal('lsn'),
+    value: z.string().regex(/^[0-9A-Fa-f]+\/[0-9A-Fa-f]+$/, 'an LSN such as 0/3000060'),
+  }),
+  z.strictObject({ type: z.literal('name'), value: z.string().min(1) }),
+  z.strictObject({ type: z.literal('immediate') }),
+  z.strictObject({ type: z.literal('end-of-archive') }),
+]);
+
+export type RecoveryTarget = z.output<typeof recoveryTargetSchema>;
+
+export const prefetchField = z
+  .number()
+  .int()
+  .min(0)
+  .max(32)
+  .default(4)
+  .describe('WAL segments fetched ahead in parallel');
