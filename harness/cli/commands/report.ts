@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { DrillError } from '../../engine/errors.js';
+import { EXIT_CODES } from '../../engine/exit-codes.js';
 import type { Journal } from '../../engine/journal.js';
 import {
   parseReporterList,
@@ -17,6 +18,7 @@ import { findJournalFiles, readJournalFile } from '../../../reports/journals.js'
 import { analyseTrends } from '../../../reports/trends/analyse.js';
 import { loadHistory } from '../../../reports/trends/history.js';
 import { TRENDS_HTML, TRENDS_MD, writeTrends } from '../../../reports/trends/render.js';
+import { MetricsOutputs } from '../../metrics/outputs.js';
 
 interface Args {
   journals?: string[];
@@ -26,6 +28,8 @@ interface Args {
   trends?: string;
   regressionThreshold: number;
   asOf?: string;
+  metrics?: string;
+  pushgateway?: string;
 }
 
 const command: CommandModule<object, Args> = {
@@ -62,6 +66,14 @@ const command: CommandModule<object, Args> = {
         type: 'number',
         default: 20,
         describe: 'flag a regression when RTO or lost writes grow by more than this percentage',
+      })
+      .option('metrics', {
+        type: 'string',
+        describe: 'write OpenMetrics of the newest run of each drill to this file (node_exporter textfile collector)',
+      })
+      .option('pushgateway', {
+        type: 'string',
+        describe: 'push metrics of the newest run of each drill to this Pushgateway URL',
       }) as never,
   handler: async (argv) => {
     const reporters = parseReporterList(argv.reporter);
@@ -71,6 +83,7 @@ const command: CommandModule<object, Args> = {
         'invalid-config',
         'give journal files, directories of them, or --trends <dir|s3://bucket/prefix>',
       );
+    const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
     const journals = await readJournals(paths);
     const history = argv.trends ? await loadHistory(argv.trends) : [];
     const outDir = resolve(argv.out);
@@ -102,6 +115,8 @@ const command: CommandModule<object, Args> = {
     for (const e of entries) written.push(...(await renderDrillReports(e.journal, join(outDir, e.dir), reporters)));
     if (entries.length) written.push(...(await renderSuiteReports(journals, outDir, reporters, { entries, links })));
     for (const f of written) process.stdout.write(`report: ${f}\n`);
+    await metrics.publish(unique([...journals, ...history]));
+    if (metrics.failed) process.exitCode = EXIT_CODES.error;
   },
 };
 export default command;

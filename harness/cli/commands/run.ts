@@ -11,6 +11,7 @@ import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { ENVIRONMENT_KINDS, type EnvironmentKind } from '../../scenario/schema.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { createLogger } from '../../util/logger.js';
+import { MetricsOutputs } from '../../metrics/outputs.js';
 import { parseReporterList, renderDrillReports, renderSuiteReports } from '../../../reports/index.js';
 import { Progress } from '../progress.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
@@ -22,6 +23,8 @@ interface Args {
   keep: boolean;
   reporter: string;
   tag?: string;
+  metrics?: string;
+  pushgateway?: string;
 }
 
 export const DEFAULT_REPORTERS = 'html,json';
@@ -53,7 +56,15 @@ const command: CommandModule<object, Args> = {
         default: DEFAULT_REPORTERS,
         describe: 'comma-separated: html, md, junit, json',
       })
-      .option('tag', { type: 'string', describe: 'only scenarios with this tag' }),
+      .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
+      .option('metrics', {
+        type: 'string',
+        describe: 'write OpenMetrics to this file (node_exporter textfile collector); other drills in it are kept',
+      })
+      .option('pushgateway', {
+        type: 'string',
+        describe: 'push metrics to this Pushgateway URL (job drdrill, grouped by drill and environment)',
+      }),
   handler: async (argv) => {
     // Everything is validated before anything starts.
     const reporters = parseReporterList(argv.reporter);
@@ -75,6 +86,7 @@ const command: CommandModule<object, Args> = {
       );
     for (const l of loaded)
       await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
+    const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
 
     const outDir = resolve(argv.out);
     await mkdir(outDir, { recursive: true });
@@ -107,6 +119,7 @@ const command: CommandModule<object, Args> = {
         progress.verdict(journal.drill, journal.verdict, journal.reason);
         const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
         for (const f of written) process.stdout.write(`  report: ${f}\n`);
+        await metrics.publish([journal], '  ');
       }
       const suite = await renderSuiteReports(journals, outDir, reporters);
       for (const f of suite) process.stdout.write(`report: ${f}\n`);
@@ -119,7 +132,7 @@ const command: CommandModule<object, Args> = {
     process.exitCode =
       EXIT_CODES[
         exitCodeFor(
-          journals.map((j) => j.verdict),
+          [...journals.map((j) => j.verdict), ...(metrics.failed ? (['error'] as const) : [])],
           controller.signal.aborted,
         )
       ];
