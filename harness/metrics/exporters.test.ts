@@ -3,7 +3,7 @@ import type { PgInstance } from '../environments/types.js';
 import { prometheusToolsOrSkip } from '../testing/prometheus-tools.js';
 import { standaloneEnvironment } from '../testing/standalone-env.js';
 import { retryUntil } from '../util/retry.js';
-import { withClient } from '../verification/table-probes.js';
+import { withClient } from '../util/pg-client.js';
 import { startLoopbackDaemon, type LoopbackDaemon } from './loopback-daemon.js';
 import { loadRuleGroups, metricNamesIn } from './rules.js';
 
