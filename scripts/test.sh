@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 . scripts/lib/prereqs.sh
 
 ensure_runtime
-# pgBackRest for the pgbackrest backup tests (and the local PostgreSQL image), Chromium for the HTML report test.
-ensure_optional pgbackrest:pgbackrest chromium:chromium
+# pgBackRest for the pgbackrest backup tests (and the local PostgreSQL image), Chromium for the HTML and PDF report
+# tests, pdftotext (poppler-utils) to read the PDFs back.
+ensure_optional pgbackrest:pgbackrest chromium:chromium pdftotext:poppler-utils
 # After npm ci: the local S3 image bundles s3rver with esbuild.
 ensure_container_engine
 # Not exec: the EXIT trap stops the podman service this script may have started.

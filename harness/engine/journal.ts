@@ -123,6 +123,24 @@ export interface EnvironmentRecord {
   host: { platform: string; arch: string; node: string; cpus: number };
 }
 
+/** A finding recorded after the drill (drdrill annotate), signed into the evidence bundle. */
+export interface AuditFinding {
+  at: string;
+  by?: string;
+  finding: string;
+  remediation?: string;
+}
+
+/** For auditors: who owns it, the runbook followed, why, who ran and approved it, and the findings. */
+export interface AuditRecord {
+  owner?: string;
+  runbook?: { url?: string; path?: string; version?: string };
+  rationale?: string;
+  operator?: string;
+  approver?: string;
+  findings?: AuditFinding[];
+}
+
 export interface Journal {
   schemaVersion: number;
   drdrillVersion: string;
@@ -151,4 +169,5 @@ export interface Journal {
   checks: CheckRecord[];
   backups: BackupRecord[];
   artifacts: { name: string; path: string; description: string }[];
+  audit?: AuditRecord;
 }

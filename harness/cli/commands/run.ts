@@ -11,7 +11,12 @@ import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { ENVIRONMENT_KINDS, type EnvironmentKind } from '../../scenario/schema.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { createLogger } from '../../util/logger.js';
-import { parseReporterList, renderDrillReports, renderSuiteReports } from '../../../reports/index.js';
+import {
+  checkReporterPrerequisites,
+  parseReporterList,
+  renderDrillReports,
+  renderSuiteReports,
+} from '../../../reports/index.js';
 import { Progress } from '../progress.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
@@ -22,6 +27,8 @@ interface Args {
   keep: boolean;
   reporter: string;
   tag?: string;
+  operator?: string;
+  approver?: string;
 }
 
 export const DEFAULT_REPORTERS = 'html,json';
@@ -51,9 +58,11 @@ const command: CommandModule<object, Args> = {
       .option('reporter', {
         type: 'string',
         default: DEFAULT_REPORTERS,
-        describe: 'comma-separated: html, md, junit, json',
+        describe: 'comma-separated: html, md, junit, json, pdf',
       })
-      .option('tag', { type: 'string', describe: 'only scenarios with this tag' }),
+      .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
+      .option('operator', { type: 'string', describe: 'who runs the drill, recorded in the journal for auditors' })
+      .option('approver', { type: 'string', describe: 'who approved the drill, recorded in the journal for auditors' }),
   handler: async (argv) => {
     // Everything is validated before anything starts.
     const reporters = parseReporterList(argv.reporter);
@@ -73,6 +82,7 @@ const command: CommandModule<object, Args> = {
         'invalid-config',
         `two scenarios are named "${dup}"; metadata.name must be unique within a run`,
       );
+    await checkReporterPrerequisites(reporters);
     for (const l of loaded)
       await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
 
@@ -101,6 +111,7 @@ const command: CommandModule<object, Args> = {
           keep: argv.keep,
           signal: controller.signal,
           logger,
+          audit: { operator: argv.operator, approver: argv.approver },
           onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
         });
         journals.push(journal);
