@@ -180,6 +180,11 @@ const RESOLVERS: { [K in EvidenceId]: Resolver } = {
             : `procedure ${p.id} was never tested (${s.every})`,
         );
     }
+    for (const c of compliance.cadences.filter((x) => x.scope === 'any-procedure' && x.schedule?.lastTested))
+      found.evidence.push({
+        text: `"${c.source}": last done ${formatDate(c.schedule!.lastTested!.startedAt)} (${c.schedule!.lastTested!.drill}), next due ${formatDate(c.schedule!.nextDue!)}${c.status === 'overdue' ? ', OVERDUE' : ''}`,
+        ...href(complianceHref),
+      });
     for (const c of compliance.cadences.filter((x) => x.status === 'overdue' && x.scope === 'any-procedure'))
       found.gaps.push(
         `"${c.source}" is overdue: ${c.schedule?.lastTested ? `last done ${formatDate(c.schedule.lastTested.startedAt)}` : 'never done'}`,

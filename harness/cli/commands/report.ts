@@ -83,7 +83,6 @@ const command: CommandModule<object, Args> = {
     if (argv.recordTrends && !argv.trends)
       throw new DrillError('invalid-config', '--record-trends needs --trends <dir|s3://bucket/prefix>');
     const asOf = parseAsOf(argv.asOf);
-    await checkReporterPrerequisites(reporters);
     const paths = argv.journals ?? [];
     if (!paths.length && !argv.trends)
       throw new DrillError(
@@ -91,6 +90,7 @@ const command: CommandModule<object, Args> = {
         'give journal files, directories of them, or --trends <dir|s3://bucket/prefix>',
       );
     const journals = unique(await readJournals(paths));
+    await checkReporterPrerequisites(reporters);
     if (argv.recordTrends && argv.trends)
       for (const where of await saveHistory(argv.trends, journals)) process.stdout.write(`trends: ${where}\n`);
     const history = argv.trends ? await loadHistory(argv.trends) : [];
