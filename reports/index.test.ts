@@ -59,9 +59,11 @@ describe('reporter registry', () => {
   });
 
   test('an unknown reporter name is a config error that names it', () => {
-    expect(() => parseReporterList('html, pdf')).toThrow(DrillError);
-    expect(() => parseReporterList('html, pdf')).toThrow('unknown reporter "pdf"; expected html, md, junit, json');
-    expect(parseReporterList(' html,md ,junit,json')).toEqual(['html', 'md', 'junit', 'json']);
+    expect(() => parseReporterList('html, docx')).toThrow(DrillError);
+    expect(() => parseReporterList('html, docx')).toThrow(
+      'unknown reporter "docx"; expected html, md, junit, json, pdf',
+    );
+    expect(parseReporterList(' html,md ,junit,json,pdf')).toEqual(['html', 'md', 'junit', 'json', 'pdf']);
   });
 
   test('a custom reporter module is loaded by path', async () => {

@@ -6,6 +6,7 @@ import { htmlReporter } from './renderers/html.js';
 import { jsonReporter } from './renderers/json.js';
 import { junitReporter } from './renderers/junit.js';
 import { markdownReporter } from './renderers/markdown.js';
+import { pdfReporter } from './renderers/pdf.js';
 import { REPORTER_NAMES, type Reporter, type ReporterName, type SuiteEntry, type SuiteLinks } from './types.js';
 
 export { REPORTER_NAMES, type Reporter, type ReporterName, type SuiteEntry, type SuiteLinks } from './types.js';
@@ -16,6 +17,7 @@ export const REPORTERS: { [K in ReporterName]: Reporter } = {
   md: markdownReporter,
   junit: junitReporter,
   json: jsonReporter,
+  pdf: pdfReporter,
 };
 
 export const DEFAULT_REPORTERS: ReporterName[] = ['html', 'json'];
@@ -34,6 +36,11 @@ export function parseReporterList(list: string): string[] {
       );
   }
   return names;
+}
+
+/** Asks each named format whether it can be written on this machine (e.g. pdf needs Chromium). */
+export async function checkReporterPrerequisites(reporters: string[]): Promise<void> {
+  for (const reporter of await resolveReporters(reporters)) await reporter.checkPrerequisites?.();
 }
 
 export async function renderDrillReports(journal: Journal, drillDir: string, reporters: string[]): Promise<string[]> {

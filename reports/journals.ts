@@ -56,3 +56,10 @@ export async function findJournalFiles(dir: string): Promise<string[]> {
   }
   return out.sort();
 }
+
+/** The same drill run read twice (from the arguments, a bundle and the history) counts once. */
+export function uniqueRuns(journals: Journal[]): Journal[] {
+  const seen = new Map<string, Journal>();
+  for (const j of journals) seen.set(`${j.drill}@${j.startedAt}`, j);
+  return [...seen.values()];
+}

@@ -95,6 +95,6 @@ describe('drdrill report', () => {
     await expect(report([join(root, 'absent.json')])).rejects.toThrow(
       `${join(root, 'absent.json')}: no such journal file or directory`,
     );
-    await expect(report([fixturePath('passed'), '--reporter', 'pdf'])).rejects.toThrow('unknown reporter "pdf"');
+    await expect(report([fixturePath('passed'), '--reporter', 'xls'])).rejects.toThrow('unknown reporter "xls"');
   });
 });

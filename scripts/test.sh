@@ -5,11 +5,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/prereqs.sh
 
 ensure_runtime
-# pgBackRest for the pgbackrest backup tests (and the local PostgreSQL image), Chromium for the HTML report test,
-# promtool, the Pushgateway and the exporters for the monitoring tests (monitoring/, harness/metrics/).
-ensure_optional pgbackrest:pgbackrest chromium:chromium \
-  promtool:prometheus prometheus-pushgateway:prometheus-pushgateway \
-  prometheus-postgres-exporter:prometheus-postgres-exporter prometheus-node-exporter:prometheus-node-exporter
+ensure_test_tools
 # After npm ci: the local S3 image bundles s3rver with esbuild.
 ensure_container_engine
 # Not exec: the EXIT trap stops the podman service this script may have started.

@@ -198,6 +198,26 @@ const artifactSchema = z.strictObject({
   description: z.string(),
 });
 
+const auditFindingSchema = z.strictObject({
+  at: time,
+  by: z.string().optional(),
+  finding: z.string(),
+  remediation: z.string().optional(),
+});
+
+const auditSchema = z
+  .strictObject({
+    owner: z.string().optional(),
+    runbook: z
+      .strictObject({ url: z.string().optional(), path: z.string().optional(), version: z.string().optional() })
+      .optional(),
+    rationale: z.string().optional(),
+    operator: z.string().optional(),
+    approver: z.string().optional(),
+    findings: z.array(auditFindingSchema).optional().describe('added after the drill with drdrill annotate'),
+  })
+  .describe('for auditors: who owns it, the runbook followed, why, who ran and approved it, and the findings');
+
 export const journalSchema = z
   .strictObject({
     schemaVersion: z.literal(JOURNAL_SCHEMA_VERSION),
@@ -239,6 +259,7 @@ export const journalSchema = z
     checks: z.array(checkSchema),
     backups: z.array(backupSchema),
     artifacts: z.array(artifactSchema),
+    audit: auditSchema.optional(),
   })
   .superRefine((j, ctx) => {
     if (j.verdict !== 'passed' && !j.reason)
@@ -266,6 +287,9 @@ export type LedgerSummary = z.infer<typeof ledgerSchema>;
 export type BackupRecord = z.infer<typeof backupSchema>;
 export type EnvironmentRecord = z.infer<typeof environmentSchema>;
 export type ArtifactRecord = z.infer<typeof artifactSchema>;
+/** A finding recorded after the drill (drdrill annotate), signed into the evidence bundle. */
+export type AuditFinding = z.infer<typeof auditFindingSchema>;
+export type AuditRecord = z.infer<typeof auditSchema>;
 
 /** The state of the dataset before the fault: what verification compares against. */
 export interface Baseline {

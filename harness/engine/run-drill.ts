@@ -20,6 +20,7 @@ import { DrillError, errorMessage } from './errors.js';
 import { Interruption, TaskRunner, type Task } from './task-runner.js';
 import { decideVerdict, evaluateObjectives } from './verdict.js';
 import { DRDRILL_VERSION } from './version.js';
+import { auditRecord, type RunAuditOptions } from '../evidence/audit-record.js';
 
 export interface RunDrillOptions {
   outDir: string;
@@ -28,6 +29,8 @@ export interface RunDrillOptions {
   signal: AbortSignal;
   logger: Logger;
   onPhase?(drill: string, phase: PhaseName, state: 'begin' | 'end', record?: PhaseRecord): void;
+  /** --operator, --approver: carried into journal.audit with the scenario's owner, runbook and rationale. */
+  audit?: RunAuditOptions;
 }
 
 /** Runs one drill end to end and returns its journal; never throws for drill failures. */
@@ -200,6 +203,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     checks: recorder.checks,
     backups: recorder.backups,
     artifacts: recorder.artifacts,
+    ...auditRecord(scenario.metadata, opts.audit),
   });
   await writeFile(join(outDir, 'journal.json'), JSON.stringify(journal, null, 2) + '\n');
   logger.info(`verdict: ${verdict}${reason ? ` — ${reason}` : ''}`);

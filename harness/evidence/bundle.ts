@@ -20,7 +20,7 @@ import { writeTarGz } from './tar.js';
 
 /** Report files the bundle renders afresh from the journal rather than copying. */
 const RENDERED = new Set(['report.html', 'report.md', 'junit.xml']);
-const BUNDLE_REPORTERS = ['html', 'md', 'junit'];
+export const BUNDLE_REPORTERS = ['html', 'md', 'junit'];
 
 export interface BundleOptions {
   drillDir: string;

@@ -22,6 +22,16 @@ export interface Manifest {
   drdrillVersion: string;
   algorithm: 'sha256';
   files: ManifestEntry[];
+  /** Changes made after the bundle was created (drdrill annotate), oldest first. */
+  amendments?: Amendment[];
+}
+
+export interface Amendment {
+  at: string;
+  by?: string;
+  change: string;
+  /** The journal's sha256 after the change. */
+  journalSha256: string;
 }
 
 /** Files the manifest covers: everything except the manifest and its signature. */

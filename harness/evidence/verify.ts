@@ -13,6 +13,8 @@ export interface VerifyResult {
   problems: string[];
   files: number;
   signature: 'valid' | 'invalid' | 'absent' | 'not-checked';
+  /** Changes recorded after the bundle was made (drdrill annotate). */
+  amendments: NonNullable<Manifest['amendments']>;
 }
 
 /** Checks every file of a bundle (directory or .tar.gz) against its manifest, and the signature when a key is given. */
@@ -62,5 +64,11 @@ async function verifyDirectory(dir: string, opts: { keyEnv?: string }): Promise<
         );
     }
   } else if (opts.keyEnv) problems.push(`missing: ${SIGNATURE_FILE} (a key was given but the bundle is not signed)`);
-  return { ok: problems.length === 0, problems, files: actual.length, signature };
+  return {
+    ok: problems.length === 0,
+    problems,
+    files: actual.length,
+    signature,
+    amendments: manifest.amendments ?? [],
+  };
 }

@@ -136,6 +136,16 @@ export const verifyStepSchema = z.union(
   },
 );
 
+// Audit record (optional), carried into the journal's `audit` block and every report.
+export const runbookSchema = z
+  .strictObject({
+    url: z.string().min(1).optional().describe('URL of the runbook followed'),
+    path: z.string().min(1).optional().describe('path of the runbook followed, e.g. docs/runbooks/pitr.md'),
+    version: z.string().min(1).optional().describe('its version, tag or commit sha'),
+  })
+  .refine((r) => r.url !== undefined || r.path !== undefined, { message: 'must have a url or a path' })
+  .describe('the runbook (recovery procedure document) this drill follows');
+
 export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('drdrill/v1'),
   kind: z.literal('Drill'),
@@ -143,6 +153,9 @@ export const scenarioSchema = z.strictObject({
     name: identifier,
     description: z.string().default(''),
     tags: z.array(identifier).default([]),
+    owner: z.string().min(1).optional().describe('who owns the system this drill protects (team or person)'),
+    runbook: runbookSchema.optional(),
+    rationale: z.string().min(1).optional().describe('the threat this drill rehearses, in words an auditor reads'),
   }),
   objectives: objectivesSchema.default({}),
   deadline: duration.default('10m').describe('the whole drill times out after this'),
@@ -161,6 +174,7 @@ export const scenarioSchema = z.strictObject({
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type VerifyStep = z.infer<typeof verifyStepSchema>;
+export type Runbook = z.infer<typeof runbookSchema>;
 export type ObjectStoreSpec = z.infer<typeof objectStoreSchema>;
 export type EnvironmentSpec = z.infer<typeof environmentSchema>;
 export type EnvironmentKind = EnvironmentSpec['kind'];

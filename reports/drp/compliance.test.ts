@@ -71,6 +71,24 @@ describe('DRP compliance', () => {
     );
   });
 
+  test('the page lists every evidence item with its DORA, SOC 2 and ISO 27001 controls, linked into the drill reports', () => {
+    const journals = [loadFixture('passed'), loadFixture('failed')];
+    const c = assessCompliance(plan, journals, now);
+    const entries = journals.map((journal) => ({ journal, dir: journal.drill }));
+    const html = renderComplianceHtml(c, entries);
+    expect(html.match(/<tr data-item="/g)).toHaveLength(11);
+    expect(html).toMatch(
+      /<tr data-item="isolation"><td>Restore target isolated from the production system<\/td><td>Art\. 12\(3\)<\/td><td><\/td><td><\/td><td class="status satisfied">✔ evidence<\/td><td><ul class="evidence"><li><a href="accidental-delete\/report.html#environment">accidental-delete restored into its own local instances/,
+    );
+    expect(html).toMatch(
+      /<tr data-item="findings">.*✘ missing.*replica-failover ended failed and no finding or remediation is recorded/,
+    );
+    const md = renderComplianceMarkdown(c, entries);
+    expect(md).toContain(
+      '| Integrity and completeness checks on the restored data | Art. 12(7) | A1.3 | A.8.13 | ▲ evidence with gaps |',
+    );
+  });
+
   test('a plan error names the path', () => {
     expect(() =>
       parsePlan(

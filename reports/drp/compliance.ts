@@ -1,6 +1,7 @@
 import type { Journal } from '../../harness/engine/journal.js';
 import { formatDate, formatSeconds } from '../format.js';
-import { planSeconds, type Plan } from './plan.js';
+import { schedule, type Cadence, type CadenceScope, type Schedule } from './cadence.js';
+import { planCadences, planSeconds, type Plan } from './plan.js';
 
 export type ComplianceStatus = 'met' | 'not-met' | 'not-tested';
 
@@ -19,6 +20,25 @@ export interface ProcedureCompliance {
     dataLossSeconds: number | null;
   };
   reasons: string[];
+  /** The latest drill missed the procedure's expected time, the plan's RTO or RPO, or its own objectives. */
+  objectiveMissed: boolean;
+  /** Last tested, next due and overdue under the strictest cadence that applies to this procedure. */
+  schedule: Schedule;
+}
+
+/** One line of the plan's testing section, assessed. */
+export interface CadenceCompliance {
+  source: string;
+  every: string;
+  what: string;
+  scope: CadenceScope;
+  procedures: string[];
+  status: 'on-time' | 'overdue' | 'not-assessed';
+  /** any-procedure: the latest drill of any of them. */
+  schedule?: Schedule;
+  /** each-procedure: the procedures that are overdue under this line. */
+  overdueProcedures: string[];
+  note?: string;
 }
 
 export interface Compliance {
@@ -28,6 +48,7 @@ export interface Compliance {
   assessedAt: string;
   status: ComplianceStatus;
   procedures: ProcedureCompliance[];
+  cadences: CadenceCompliance[];
   backups: { kind: string; schedule: string; exercisedBy: { drill: string; date: string }[] }[];
 }
 
@@ -35,11 +56,19 @@ export interface Compliance {
 export function assessCompliance(plan: Plan, journals: Journal[], now: Date = new Date()): Compliance {
   const rtoSeconds = planSeconds(plan.objectives.rto);
   const rpoSeconds = planSeconds(plan.objectives.rpo);
+  const cadences = planCadences(plan);
   const procedures = plan.procedures.map((p): ProcedureCompliance => {
     const expectedSeconds = planSeconds(p.expected);
-    const base = { id: p.id, title: p.title, expectedSeconds, drills: p.drills };
+    const base = {
+      id: p.id,
+      title: p.title,
+      expectedSeconds,
+      drills: p.drills,
+      objectiveMissed: false,
+      schedule: procedureSchedule(plan, cadences, p, journals, now),
+    };
     const latest = journals
-      .filter((j) => p.drills.includes(j.drill))
+      .filter((j) => p.drills.includes(j.drill) && Date.parse(j.startedAt) <= now.getTime())
       .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
     if (!latest) return { ...base, status: 'not-tested', reasons: [`no result for drill ${p.drills.join(' or ')}`] };
     const recoverySeconds = latest.measurements.rto?.verifiedSeconds ?? latest.measurements.rto?.serviceSeconds ?? null;
@@ -62,10 +91,14 @@ export function assessCompliance(plan: Plan, journals: Journal[], now: Date = ne
         ],
       };
     const reasons: string[] = [];
+    const missedBefore = (n: number) => reasons.length > n;
     if (latest.verdict !== 'passed')
       reasons.push(
         `the latest drill ${latest.verdict === 'error' ? 'ended in error' : latest.verdict}${latest.reason ? `: ${latest.reason}` : ''}`,
       );
+    const beforeFigures = reasons.length;
+    for (const o of latest.objectives.filter((ob) => ob.status !== 'met' && !latest.reason?.includes(ob.source)))
+      reasons.push(`objective ${o.source} ${o.status === 'missed' ? `missed (measured ${o.actual})` : 'not measured'}`);
     if (recoverySeconds === null) reasons.push('recovery time was not measured');
     else {
       if (recoverySeconds > expectedSeconds)
@@ -78,7 +111,13 @@ export function assessCompliance(plan: Plan, journals: Journal[], now: Date = ne
       reasons.push(
         `lost ${formatSeconds(dataLossSeconds)} of acknowledged writes, over the plan's RPO of ${plan.objectives.rpo}`,
       );
-    return { ...base, status: reasons.length ? 'not-met' : 'met', latest: summary, reasons };
+    return {
+      ...base,
+      status: reasons.length ? 'not-met' : 'met',
+      latest: summary,
+      reasons,
+      objectiveMissed: missedBefore(beforeFigures),
+    };
   });
   const status: ComplianceStatus = procedures.every((p) => p.status === 'met')
     ? 'met'
@@ -92,8 +131,58 @@ export function assessCompliance(plan: Plan, journals: Journal[], now: Date = ne
     assessedAt: now.toISOString(),
     status,
     procedures,
+    cadences: cadences.map((c) => assessCadence(c, plan, journals, now)),
     backups: backupCoverage(plan, journals),
   };
+}
+
+/** The strictest each-procedure cadence that names the procedure; else the plan's testing.maxAgeDays. */
+function procedureSchedule(
+  plan: Plan,
+  cadences: Cadence[],
+  procedure: Plan['procedures'][number],
+  journals: Journal[],
+  now: Date,
+): Schedule {
+  const strictest = cadences
+    .filter((c) => c.scope === 'each-procedure' && c.interval !== 'continuous' && c.procedures.includes(procedure.id))
+    .sort((a, b) => intervalOf(a) - intervalOf(b))[0];
+  if (strictest && strictest.interval !== 'continuous')
+    return schedule(procedure.drills, journals, strictest.interval, strictest.every, now);
+  const days = plan.testing.maxAgeDays;
+  return schedule(procedure.drills, journals, { days }, `within ${days} days`, now);
+}
+
+function intervalOf(c: Cadence): number {
+  if (c.interval === 'continuous') return Infinity;
+  return 'days' in c.interval ? c.interval.days : c.interval.months * 30.44;
+}
+
+function assessCadence(c: Cadence, plan: Plan, journals: Journal[], now: Date): CadenceCompliance {
+  const base = { source: c.source, every: c.every, what: c.what, scope: c.scope, procedures: c.procedures };
+  if (c.interval === 'continuous')
+    return {
+      ...base,
+      status: 'not-assessed',
+      overdueProcedures: [],
+      note: 'continuous verification runs outside drills; drill journals cannot show it',
+    };
+  const procedures = plan.procedures.filter((p) => c.procedures.includes(p.id));
+  if (c.scope === 'any-procedure') {
+    const s = schedule(
+      procedures.flatMap((p) => p.drills),
+      journals,
+      c.interval,
+      c.every,
+      now,
+    );
+    return { ...base, status: s.overdue ? 'overdue' : 'on-time', schedule: s, overdueProcedures: [] };
+  }
+  const interval = c.interval;
+  const overdueProcedures = procedures
+    .filter((p) => schedule(p.drills, journals, interval, c.every, now).overdue)
+    .map((p) => p.id);
+  return { ...base, status: overdueProcedures.length ? 'overdue' : 'on-time', overdueProcedures };
 }
 
 /**

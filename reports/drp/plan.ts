@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DrillError, errorMessage } from '../../harness/engine/errors.js';
+import { FREQUENCY_HELP, parseCadence, type Cadence } from './cadence.js';
 
 const UNITS: Record<string, number> = {
   s: 1,
@@ -58,12 +59,38 @@ export const planSchema = z.strictObject({
     )
     .min(1),
   testing: z
-    .strictObject({ maxAgeDays: z.number().int().positive().default(92), cadence: z.array(z.string()).default([]) })
+    .strictObject({
+      maxAgeDays: z.number().int().positive().default(92),
+      cadence: z
+        .array(
+          z.union([
+            z.string().min(1).describe('"<frequency>: <what is done>", e.g. "Quarterly: full DRP drill with the team"'),
+            z.strictObject({
+              every: z.string().min(1).describe(FREQUENCY_HELP),
+              what: z.string().min(1),
+              scope: z
+                .enum(['each-procedure', 'any-procedure'])
+                .optional()
+                .describe('each procedure must be drilled this often, or one drill of any of them is enough'),
+              procedures: z.array(z.string().min(1)).min(1).optional().describe('procedure ids; default all'),
+            }),
+          ]),
+        )
+        .default([]),
+    })
     .default({ maxAgeDays: 92, cadence: [] }),
   contacts: z.array(z.string()).default([]),
 });
 
 export type Plan = z.infer<typeof planSchema>;
+
+/** The testing section's lines as cadences; parsePlan has already rejected any it cannot read. */
+export function planCadences(plan: Plan): Cadence[] {
+  const ids = plan.procedures.map((p) => p.id);
+  return plan.testing.cadence
+    .map((entry) => parseCadence(entry, ids))
+    .filter((c): c is Cadence => typeof c !== 'string');
+}
 
 export async function loadPlan(file: string): Promise<Plan> {
   let text: string;
@@ -86,5 +113,19 @@ export function parsePlan(text: string, file: string): Plan {
     const issue = result.error.issues[0]!;
     throw new DrillError('invalid-config', `${file}: ${issue.path.join('.') || '(top)'} ${issue.message}`);
   }
+  const ids = result.data.procedures.map((p) => p.id);
+  result.data.testing.cadence.forEach((entry, i) => {
+    const parsed = parseCadence(entry, ids);
+    if (typeof parsed === 'string') throw new DrillError('invalid-config', `${file}: testing.cadence.${i} ${parsed}`);
+  });
   return result.data;
+}
+
+/** --as-of YYYY-MM-DD: the end of that day (UTC); default now. */
+export function parseAsOf(text: string | undefined): Date {
+  if (!text) return new Date();
+  const asOf = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T23:59:59Z`) : new Date(NaN);
+  if (Number.isNaN(asOf.getTime()))
+    throw new DrillError('invalid-config', `--as-of ${text}: expected a date such as 2025-12-31`);
+  return asOf;
 }

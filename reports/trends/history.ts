@@ -1,4 +1,6 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DrillError, errorMessage } from '../../harness/engine/errors.js';
 import type { Journal } from '../../harness/engine/journal.js';
 import { findJournalFiles, parseJournal, readJournalFile } from '../journals.js';
@@ -24,13 +26,67 @@ function defaultS3Client(): S3Client {
   return new S3Client({
     region: process.env.AWS_REGION ?? 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    // As in harness/objectstore: S3-compatible stores (s3rver, older MinIO) mishandle the SDK's default checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 
-async function loadFromS3(url: string, s3: S3Client): Promise<Journal[]> {
+/** Where a journal lives in a history: <drill>/<start time>/journal.json, so runs never collide. */
+export function historyKey(journal: Journal): string {
+  return `${journal.drill}/${journal.startedAt.replace(/[-:.]/g, '')}/journal.json`;
+}
+
+/**
+ * Stores journals in a history (a directory or s3://bucket/prefix), where later `--trends` and cadence read them.
+ * A run stored again (e.g. after drdrill annotate) replaces its earlier copy. Returns where each went.
+ */
+export async function saveHistory(source: string, journals: Journal[], s3?: S3Client): Promise<string[]> {
+  const out: string[] = [];
+  if (!source.startsWith('s3://')) {
+    for (const j of journals) {
+      const file = join(source, historyKey(j));
+      try {
+        await mkdir(join(file, '..'), { recursive: true });
+        await writeFile(file, JSON.stringify(j, null, 2) + '\n');
+      } catch (err) {
+        throw new DrillError('error', `--trends ${source}: cannot write ${file} (${errorMessage(err)})`);
+      }
+      out.push(file);
+    }
+    return out;
+  }
+  const { bucket, prefix } = parseS3Url(source);
+  const client = s3 ?? defaultS3Client();
+  for (const j of journals) {
+    const key = `${prefix}${prefix && !prefix.endsWith('/') ? '/' : ''}${historyKey(j)}`;
+    const body = Buffer.from(JSON.stringify(j, null, 2) + '\n');
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentType: 'application/json',
+        }),
+      );
+    } catch (err) {
+      throw new DrillError('error', `--trends ${source}: cannot store s3://${bucket}/${key} (${errorMessage(err)})`);
+    }
+    out.push(`s3://${bucket}/${key}`);
+  }
+  return out;
+}
+
+function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   if (!m) throw new DrillError('invalid-config', `--trends ${url}: expected s3://bucket/prefix`);
-  const [, bucket, prefix] = m as unknown as [string, string, string];
+  return { bucket: m[1]!, prefix: m[2]! };
+}
+
+async function loadFromS3(url: string, s3: S3Client): Promise<Journal[]> {
+  const { bucket, prefix } = parseS3Url(url);
   const keys: string[] = [];
   let token: string | undefined;
   try {

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Journal } from '../../harness/engine/journal.js';
+import { startEmbeddedS3 } from '../../harness/environments/native/embedded-s3.js';
+import { ObjectStore } from '../../harness/objectstore/client.js';
+import { runCli } from '../../harness/testing/run-cli.js';
 import { loadFixture } from '../fixtures/index.js';
 import { analyseTrends, quarterOf } from './analyse.js';
 import { loadHistory } from './history.js';
@@ -84,34 +86,69 @@ describe('trends', () => {
     expect(t!.regressions).toEqual([]);
   });
 
-  test('an S3 prefix is read through ListObjectsV2 and GetObject', async () => {
-    const objects: Record<string, string> = {
-      'drills/2025-q2/cluster-loss/journal.json': JSON.stringify(clusterLoss('2025-05-01T00:00:00Z', 40)),
-      'drills/2025-q3/cluster-loss/journal.json': JSON.stringify(clusterLoss('2025-08-01T00:00:00Z', 60)),
-      'drills/2025-q3/cluster-loss/report.html': '<html></html>',
-    };
-    const calls: string[] = [];
-    const s3 = {
-      send: async (cmd: {
-        constructor: { name: string };
-        input: { Bucket: string; Prefix?: string; Key?: string };
-      }) => {
-        calls.push(`${cmd.constructor.name} ${cmd.input.Bucket} ${cmd.input.Prefix ?? cmd.input.Key}`);
-        if (cmd.constructor.name === 'ListObjectsV2Command')
-          return {
-            Contents: Object.keys(objects)
-              .filter((k) => k.startsWith(cmd.input.Prefix!))
-              .map((Key) => ({ Key })),
-          };
-        return { Body: { transformToString: async () => objects[cmd.input.Key!]! } };
-      },
-    } as unknown as S3Client;
-    const journals = await loadHistory('s3://dr-history/drills/', s3);
-    expect(journals.map((j) => j.startedAt)).toEqual(['2025-05-01T00:00:00Z', '2025-08-01T00:00:00Z']);
-    expect(calls[0]).toBe('ListObjectsV2Command dr-history drills/');
-    expect(analyseTrends(journals)[0]!.regressions[0]!.message).toContain(
-      'RTO of cluster-loss grew 50 % since last quarter',
-    );
+  test('an S3 prefix is written and read through the real embedded S3', async () => {
+    const dir = join(root, 's3');
+    const s3 = await startEmbeddedS3({ dir: join(dir, 'data'), logFile: join(dir, 's3.log') });
+    const store = new ObjectStore({
+      kind: 's3',
+      endpoint: s3.endpoint,
+      endpointForInstances: s3.endpoint,
+      bucket: 'dr-history',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'any',
+    });
+    try {
+      await store.ensureBucket();
+      const env = {
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'any',
+        AWS_REGION: 'us-east-1',
+      };
+      const q2 = join(dir, 'q2.journal.json');
+      writeFileSync(q2, JSON.stringify(clusterLoss('2025-05-01T00:00:00.000Z', 40)));
+      const q3 = join(dir, 'q3.journal.json');
+      writeFileSync(q3, JSON.stringify(clusterLoss('2025-08-01T00:00:00.000Z', 60)));
+
+      // Written: drdrill report --record-trends stores each journal under <prefix>/<drill>/<start>/journal.json.
+      const put = await runCli(
+        ['report', q2, q3, '--trends', 's3://dr-history/drills/', '--record-trends', '--out', join(dir, 'out1')],
+        { env },
+      );
+      expect(put.code, put.stderr).toBe(0);
+      expect(put.stdout).toContain('trends: s3://dr-history/drills/cluster-loss/20250501T000000000Z/journal.json');
+      const keys = (await store.list('drills/')).map((o) => o.key).sort();
+      expect(keys).toEqual([
+        'drills/cluster-loss/20250501T000000000Z/journal.json',
+        'drills/cluster-loss/20250801T000000000Z/journal.json',
+      ]);
+      const stored = JSON.parse((await store.getBuffer(keys[1]!)).toString('utf8')) as Journal;
+      expect(stored.measurements.rto!.serviceSeconds).toBe(60);
+
+      // Read: a later report finds them by the prefix alone.
+      const read = await runCli(
+        ['report', '--trends', 's3://dr-history/drills/', '--out', join(dir, 'out2'), '--reporter', 'md'],
+        {
+          env,
+        },
+      );
+      expect(read.code, read.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'out2', 'trends.md'), 'utf8')).toContain(
+        'RTO of cluster-loss grew 50 % since last quarter (2025-Q2: 40 s → 2025-Q3: 60 s)',
+      );
+      // A missing bucket is one line that names the URL.
+      const missing = await runCli(['report', '--trends', 's3://no-such-bucket/x/', '--out', join(dir, 'out3')], {
+        env,
+      });
+      expect(missing.code).toBe(4);
+      expect(missing.stderr).toMatch(/^drdrill: --trends s3:\/\/no-such-bucket\/x\/: /);
+    } finally {
+      store.destroy();
+      await s3.stop();
+    }
   });
 
   test('a file that is not a journal is named', async () => {

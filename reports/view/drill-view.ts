@@ -11,6 +11,7 @@ import {
   statusSymbol,
   verdictWord,
 } from '../format.js';
+import { auditOf } from '../../harness/evidence/audit-record.js';
 import { plainSummary, procedureOf } from '../summary.js';
 
 /** Everything a drill template shows, computed from the journal alone. */
@@ -61,6 +62,7 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
       status: o.status,
       symbol: statusSymbol(o.status),
     })),
+    record: recordView(journal),
     rtoPhases: (rto?.phases ?? []).map((p) => ({ name: p.name, seconds: formatSeconds(p.seconds) })),
     phases: journal.phases.map((p) => ({
       name: p.name,
@@ -151,5 +153,30 @@ function environmentView(journal: Journal) {
     ],
     tools: Object.entries(env.tools).map(([key, value]) => ({ key, value })),
     settings: Object.entries(env.postgres.settings).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/** The audit record: who owns it, which runbook, why, who ran and approved it, and the findings since. */
+function recordView(journal: Journal) {
+  const a = auditOf(journal);
+  const notRecorded = 'not recorded';
+  const runbook = a.runbook
+    ? `${a.runbook.url ?? a.runbook.path}${a.runbook.version ? ` @ ${a.runbook.version}` : ' (no version recorded)'}`
+    : notRecorded;
+  return {
+    rows: [
+      { key: 'Owner', value: a.owner ?? notRecorded, id: 'owner' },
+      { key: 'Runbook followed', value: runbook, id: 'runbook' },
+      { key: 'Threat rehearsed', value: a.rationale ?? notRecorded, id: 'rationale' },
+      { key: 'Operator', value: a.operator ?? notRecorded, id: 'operator' },
+      { key: 'Approver', value: a.approver ?? notRecorded, id: 'approver' },
+      { key: 'Run id', value: journal.runId ?? notRecorded, id: 'run-id' },
+    ],
+    findings: (a.findings ?? []).map((f) => ({
+      at: formatDateTime(f.at),
+      by: f.by ?? '—',
+      finding: f.finding,
+      remediation: f.remediation ?? '—',
+    })),
   };
 }

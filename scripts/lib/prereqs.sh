@@ -59,6 +59,15 @@ ensure_optional() {
   fi
 }
 
+# What the tests use beyond the runtime: pgBackRest (pgbackrest drills, the local PostgreSQL image), Chromium
+# (HTML and PDF reports), pdftotext (reads the PDFs back), promtool, the Pushgateway and the exporters
+# (monitoring/, harness/metrics/).
+ensure_test_tools() {
+  ensure_optional pgbackrest:pgbackrest chromium:chromium pdftotext:poppler-utils \
+    promtool:prometheus prometheus-pushgateway:prometheus-pushgateway \
+    prometheus-postgres-exporter:prometheus-postgres-exporter prometheus-node-exporter:prometheus-node-exporter
+}
+
 ensure_build() {
   npm run --silent build
 }

@@ -78,7 +78,12 @@ const verify: CommandModule<object, VerifyArgs> = {
       'not-checked': 'signed, signature not checked (give --key-env)',
       invalid: 'signature invalid',
     }[result.signature];
-    process.stdout.write(`evidence: ${argv.bundle} verified: ${result.files} files match the manifest; ${sig}\n`);
+    const amended = result.amendments.length
+      ? `; amended after it was made: ${result.amendments.map((a) => `${a.change} ${a.at}${a.by ? ` by ${a.by}` : ''}`).join(', ')}`
+      : '';
+    process.stdout.write(
+      `evidence: ${argv.bundle} verified: ${result.files} files match the manifest; ${sig}${amended}\n`,
+    );
   },
 };
 

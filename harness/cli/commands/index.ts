@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import annotate from './annotate.js';
+import audit from './audit.js';
 import evidence from './evidence.js';
 import gc from './gc.js';
 import list from './list.js';
@@ -15,6 +17,8 @@ export const commands: CommandModule<object, never>[] = [
   list,
   report,
   evidence,
+  audit,
+  annotate,
   schema,
   wal,
   gc,

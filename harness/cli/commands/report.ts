@@ -5,18 +5,20 @@ import { DrillError } from '../../engine/errors.js';
 import { EXIT_CODES } from '../../engine/exit-codes.js';
 import type { Journal } from '../../engine/journal.js';
 import {
+  checkReporterPrerequisites,
   parseReporterList,
   renderDrillReports,
   renderSuiteReports,
   type SuiteEntry,
   type SuiteLinks,
 } from '../../../reports/index.js';
-import { assessCompliance } from '../../../reports/drp/compliance.js';
-import { loadPlan } from '../../../reports/drp/plan.js';
+import { assessCompliance, type Compliance } from '../../../reports/drp/compliance.js';
+import { loadPlan, parseAsOf } from '../../../reports/drp/plan.js';
 import { COMPLIANCE_HTML, COMPLIANCE_MD, writeCompliance } from '../../../reports/drp/render.js';
-import { findJournalFiles, readJournalFile } from '../../../reports/journals.js';
+import { enforceGates, FAIL_ON_HELP, gateFailures, parseFailOn } from '../../../reports/gates.js';
+import { findJournalFiles, readJournalFile, uniqueRuns as unique } from '../../../reports/journals.js';
 import { analyseTrends } from '../../../reports/trends/analyse.js';
-import { loadHistory } from '../../../reports/trends/history.js';
+import { loadHistory, saveHistory } from '../../../reports/trends/history.js';
 import { TRENDS_HTML, TRENDS_MD, writeTrends } from '../../../reports/trends/render.js';
 import { MetricsOutputs } from '../../metrics/outputs.js';
 
@@ -30,6 +32,8 @@ interface Args {
   asOf?: string;
   metrics?: string;
   pushgateway?: string;
+  failOn?: string;
+  recordTrends: boolean;
 }
 
 const command: CommandModule<object, Args> = {
@@ -43,7 +47,11 @@ const command: CommandModule<object, Args> = {
         array: true,
         describe: 'journal.json files or directories holding them',
       })
-      .option('reporter', { type: 'string', default: 'html,json', describe: 'comma-separated: html, md, junit, json' })
+      .option('reporter', {
+        type: 'string',
+        default: 'html,json',
+        describe: 'comma-separated: html, md, junit, json, pdf',
+      })
       .option('out', {
         type: 'string',
         default: 'drdrill-report',
@@ -62,6 +70,12 @@ const command: CommandModule<object, Args> = {
         describe:
           'assess DRP compliance as of this date (YYYY-MM-DD), e.g. the end of the audited quarter; default now',
       })
+      .option('fail-on', { type: 'string', describe: `comma-separated; ${FAIL_ON_HELP}` })
+      .option('record-trends', {
+        type: 'boolean',
+        default: false,
+        describe: 'also store the given journals in the --trends history, where later reports find them',
+      })
       .option('regression-threshold', {
         type: 'number',
         default: 20,
@@ -77,6 +91,10 @@ const command: CommandModule<object, Args> = {
       }) as never,
   handler: async (argv) => {
     const reporters = parseReporterList(argv.reporter);
+    const gates = parseFailOn(argv.failOn, { hasPlan: !!argv.drp, command: 'report' });
+    if (argv.recordTrends && !argv.trends)
+      throw new DrillError('invalid-config', '--record-trends needs --trends <dir|s3://bucket/prefix>');
+    const asOf = parseAsOf(argv.asOf);
     const paths = argv.journals ?? [];
     if (!paths.length && !argv.trends)
       throw new DrillError(
@@ -84,20 +102,23 @@ const command: CommandModule<object, Args> = {
         'give journal files, directories of them, or --trends <dir|s3://bucket/prefix>',
       );
     const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
-    const journals = await readJournals(paths);
+    const journals = unique(await readJournals(paths));
+    await checkReporterPrerequisites(reporters);
+    if (argv.recordTrends && argv.trends)
+      for (const where of await saveHistory(argv.trends, journals)) process.stdout.write(`trends: ${where}\n`);
     const history = argv.trends ? await loadHistory(argv.trends) : [];
     const outDir = resolve(argv.out);
     const formats = { html: reporters.includes('html') || !reporters.includes('md'), md: reporters.includes('md') };
     const written: string[] = [];
     const links: SuiteLinks = {};
 
+    const entries = drillDirs(journals);
+    let compliance: Compliance | undefined;
     if (argv.drp) {
       const plan = await loadPlan(argv.drp);
-      const asOf = argv.asOf ? new Date(`${argv.asOf}T23:59:59Z`) : new Date();
-      if (Number.isNaN(asOf.getTime()))
-        throw new DrillError('invalid-config', `--as-of ${argv.asOf}: expected a date such as 2025-12-31`);
+      compliance = assessCompliance(plan, unique([...journals, ...history]), asOf);
       written.push(
-        ...(await writeCompliance(assessCompliance(plan, unique([...journals, ...history]), asOf), outDir, formats)),
+        ...(await writeCompliance(compliance, outDir, { ...formats, pdf: reporters.includes('pdf') }, entries)),
       );
       links.compliance = formats.html ? COMPLIANCE_HTML : COMPLIANCE_MD;
     }
@@ -111,12 +132,14 @@ const command: CommandModule<object, Args> = {
       );
       links.trends = formats.html ? TRENDS_HTML : TRENDS_MD;
     }
-    const entries = drillDirs(journals);
     for (const e of entries) written.push(...(await renderDrillReports(e.journal, join(outDir, e.dir), reporters)));
     if (entries.length) written.push(...(await renderSuiteReports(journals, outDir, reporters, { entries, links })));
     for (const f of written) process.stdout.write(`report: ${f}\n`);
     await metrics.publish(unique([...journals, ...history]));
     if (metrics.failed) process.exitCode = EXIT_CODES.error;
+    enforceGates(
+      gateFailures(gates, { journals: unique([...journals, ...history]), ...(compliance ? { compliance } : {}) }),
+    );
   },
 };
 export default command;
@@ -151,11 +174,4 @@ function drillDirs(journals: Journal[]): SuiteEntry[] {
         ? `${journal.drill}-${journal.startedAt.replace(/[:.]/g, '').slice(0, 15)}`
         : journal.drill,
   }));
-}
-
-/** The same drill run read twice (from the arguments and the history) counts once. */
-function unique(journals: Journal[]): Journal[] {
-  const seen = new Map<string, Journal>();
-  for (const j of journals) seen.set(`${j.drill}@${j.startedAt}`, j);
-  return [...seen.values()];
 }

@@ -12,7 +12,12 @@ import { ENVIRONMENT_KINDS, type EnvironmentKind } from '../../scenario/schema.j
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { createLogger } from '../../util/logger.js';
 import { MetricsOutputs } from '../../metrics/outputs.js';
-import { parseReporterList, renderDrillReports, renderSuiteReports } from '../../../reports/index.js';
+import {
+  checkReporterPrerequisites,
+  parseReporterList,
+  renderDrillReports,
+  renderSuiteReports,
+} from '../../../reports/index.js';
 import { Progress } from '../progress.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
@@ -25,6 +30,8 @@ interface Args {
   tag?: string;
   metrics?: string;
   pushgateway?: string;
+  operator?: string;
+  approver?: string;
 }
 
 export const DEFAULT_REPORTERS = 'html,json';
@@ -54,7 +61,7 @@ const command: CommandModule<object, Args> = {
       .option('reporter', {
         type: 'string',
         default: DEFAULT_REPORTERS,
-        describe: 'comma-separated: html, md, junit, json',
+        describe: 'comma-separated: html, md, junit, json, pdf',
       })
       .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
       .option('metrics', {
@@ -64,7 +71,9 @@ const command: CommandModule<object, Args> = {
       .option('pushgateway', {
         type: 'string',
         describe: 'push metrics to this Pushgateway URL (job drdrill, grouped by drill and environment)',
-      }),
+      })
+      .option('operator', { type: 'string', describe: 'who runs the drill, recorded in the journal for auditors' })
+      .option('approver', { type: 'string', describe: 'who approved the drill, recorded in the journal for auditors' }),
   handler: async (argv) => {
     // Everything is validated before anything starts.
     const reporters = parseReporterList(argv.reporter);
@@ -84,6 +93,7 @@ const command: CommandModule<object, Args> = {
         'invalid-config',
         `two scenarios are named "${dup}"; metadata.name must be unique within a run`,
       );
+    await checkReporterPrerequisites(reporters);
     for (const l of loaded)
       await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
     const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
@@ -113,6 +123,7 @@ const command: CommandModule<object, Args> = {
           keep: argv.keep,
           signal: controller.signal,
           logger,
+          audit: { operator: argv.operator, approver: argv.approver },
           onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
         });
         journals.push(journal);
