@@ -137,6 +137,10 @@ export interface Journal {
   /** Why the verdict is not passed: the first failing check, phase error or missed objective. */
   reason?: string;
   environment?: EnvironmentRecord;
+  /** The cluster was simulated (tests): its timings are not a measured RTO. */
+  simulated?: boolean;
+  /** environment "kubernetes": context, namespace, storage and every object applied (Secrets by key only). */
+  kubernetes?: Record<string, unknown>;
   phases: PhaseRecord[];
   events: JournalEvent[];
   measurements: {

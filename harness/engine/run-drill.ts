@@ -194,6 +194,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     verdict,
     ...(reason ? { reason } : {}),
     ...(ctx.facts.environmentRecord ? { environment: ctx.facts.environmentRecord as Journal['environment'] } : {}),
+    ...(ctx.env?.journalFields?.() ?? {}),
     phases: allPhases,
     events: recorder.events,
     measurements: recorder.measurements,
