@@ -157,7 +157,8 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   opts.onPhase?.(name, 'teardown', 'end', teardownRecord);
   opts.signal.removeEventListener('abort', forward);
 
-  const objectives = evaluateObjectives(loaded, recorder);
+  const envFields = ctx.env?.journalFields?.() ?? {};
+  const objectives = evaluateObjectives(loaded, recorder, envFields.simulated === true);
   const { verdict, reason } = decideVerdict(
     result.status,
     result.error,
@@ -194,7 +195,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     verdict,
     ...(reason ? { reason } : {}),
     ...(ctx.facts.environmentRecord ? { environment: ctx.facts.environmentRecord as Journal['environment'] } : {}),
-    ...(ctx.env?.journalFields?.() ?? {}),
+    ...envFields,
     phases: allPhases,
     events: recorder.events,
     measurements: recorder.measurements,
@@ -262,9 +263,10 @@ function phaseStatusFor(err: unknown, signal: AbortSignal): PhaseRecord['status'
   return 'error';
 }
 
-function evaluateObjectives(loaded: LoadedScenario, recorder: Recorder): ObjectiveResult[] {
+/** On a simulated cluster nothing timed is a recovery time: RTO objectives are not measured there. */
+function evaluateObjectives(loaded: LoadedScenario, recorder: Recorder, simulated: boolean): ObjectiveResult[] {
   return loaded.objectives.map((o) => {
-    const actual = recorder.get(o.metric);
+    const actual = simulated && o.metric.startsWith('rto') ? undefined : recorder.get(o.metric);
     const measured = typeof actual === 'number' && Number.isFinite(actual);
     return {
       source: `${o.metric} ${o.source.trim()}`,

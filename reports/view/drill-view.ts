@@ -18,7 +18,10 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
   const scenario = journal.scenario.parsed;
   const rto = journal.measurements.rto;
   const rpo = journal.measurements.rpo;
+  // A simulated cluster times nothing real: its numbers never appear as a recovery time.
+  const rtoValue = (s: number | undefined) => (journal.simulated ? 'not measured (simulated)' : formatSeconds(s));
   return {
+    simulated: journal.simulated === true,
     drill: journal.drill,
     description: scenario.metadata.description,
     tags: scenario.metadata.tags,
@@ -35,8 +38,8 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     fault: scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureWords(scenario.recovery.procedure),
     headline: [
-      { label: 'RTO (service back)', value: formatSeconds(rto?.serviceSeconds), id: 'rto-service' },
-      { label: 'RTO (data verified)', value: formatSeconds(rto?.verifiedSeconds), id: 'rto-verified' },
+      { label: 'RTO (service back)', value: rtoValue(rto?.serviceSeconds), id: 'rto-service' },
+      { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
       {
         label: 'RPO (acknowledged writes lost)',
         value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
@@ -54,7 +57,9 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
       status: o.status,
       symbol: statusSymbol(o.status),
     })),
-    rtoPhases: (rto?.phases ?? []).map((p) => ({ name: p.name, seconds: formatSeconds(p.seconds) })),
+    rtoPhases: journal.simulated
+      ? []
+      : (rto?.phases ?? []).map((p) => ({ name: p.name, seconds: formatSeconds(p.seconds) })),
     phases: journal.phases.map((p) => ({
       name: p.name,
       status: p.status,

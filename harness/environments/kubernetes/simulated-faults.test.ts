@@ -96,11 +96,11 @@ describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulate
   });
 
   test('corruption: stop, page overwrite through exec, start; the checksum failure is real', async () => {
-    const [{ path }] = await query<{ path: string }>(`SELECT pg_relation_filepath('t') AS path`);
+    const path = (await query<{ path: string }>(`SELECT pg_relation_filepath('t') AS path`))[0]!.path;
     await query('CHECKPOINT');
     const mark = sim.calls.length;
     await primary.stop('fast');
-    await primary.writeFile(path!, Buffer.alloc(16, 0x5a), { position: 8192 * 3 + 64 });
+    await primary.writeFile(path, Buffer.alloc(16, 0x5a), { position: 8192 * 3 + 64 });
     await primary.start();
     expect(callsSince(mark).map(shorten)).toEqual([
       `EXEC ${NS}/primary-0 pg_ctl stop -D <data> -m fast -w -t 60`,

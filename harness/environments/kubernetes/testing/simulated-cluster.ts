@@ -9,7 +9,8 @@ import type { Logger } from '../../../util/logger.js';
 import { freePort } from '../../../util/ports.js';
 import { postgresAccount, runProcess, type SystemUser } from '../../../util/process.js';
 import { sleep } from '../../../util/retry.js';
-import { startEmbeddedS3, type EmbeddedS3 } from '../../native/embedded-s3.js';
+import { stopChild } from '../../native/embedded-s3.js';
+import { packageRoot } from '../../../util/paths.js';
 import { findPostgresBinDir } from '../../native/postgres-binaries.js';
 import { mountTmpfs, type TmpfsVolume } from '../../native/tmpfs-volume.js';
 import {
@@ -75,7 +76,7 @@ export class SimulatedCluster implements Cluster {
   private readonly _objects = new Map<string, KubeObject>();
   private readonly _pods = new Map<string, SimPod>();
   private readonly _volumes = new Map<string, SimVolume>();
-  private readonly _stores = new Map<string, { s3: EmbeddedS3; port: number }>();
+  private readonly _stores = new Map<string, { stop: () => Promise<void>; port: number }>();
   private readonly _layouts = new Map<string, PodLayout>();
   private readonly _ports: number[] = [];
   private readonly _account: SystemUser | undefined = postgresAccount();
@@ -329,7 +330,7 @@ export class SimulatedCluster implements Cluster {
       for (const o of [...this._objects.values()].filter((x) => x.metadata.namespace === ref.name))
         await this._remove(refOf(o));
       for (const [id, s] of [...this._stores])
-        if (id.startsWith(`${ref.name}/`)) (await s.s3.stop(), this._stores.delete(id));
+        if (id.startsWith(`${ref.name}/`)) (await s.stop(), this._stores.delete(id));
       return;
     }
     if (ref.kind === 'Pod') {
@@ -363,7 +364,7 @@ export class SimulatedCluster implements Cluster {
     }
     if (ref.kind === 'Deployment') {
       for (const [id, s] of [...this._stores])
-        if (id.startsWith(`${ns}/${ref.name}`)) (await s.s3.stop(), this._stores.delete(id));
+        if (id.startsWith(`${ns}/${ref.name}`)) (await s.stop(), this._stores.delete(id));
     }
   }
 
@@ -546,17 +547,52 @@ export class SimulatedCluster implements Cluster {
     this._put(snap);
   }
 
+  /**
+   * The MinIO Deployment runs as fixtures/images/s3-standin (s3rver behind MinIO's command line), with the
+   * credentials its container reads from the Secret, on a port of its own.
+   */
   private async _startObjectStore(deployment: KubeObject): Promise<void> {
     const ns = deployment.metadata.namespace!;
+    const spec = deployment.spec as StsSpec;
+    const container = spec.template.spec.containers[0]!;
+    const env: Record<string, string> = { PATH: this._path };
+    for (const e of container.env ?? []) {
+      const ref = e.valueFrom?.secretKeyRef;
+      const secret = ref && this._objects.get(key({ apiVersion: 'v1', kind: 'Secret', namespace: ns, name: ref.name }));
+      const value = secret ? (secret.data as Record<string, string>)[ref.key] : undefined;
+      if (value !== undefined) env[e.name] = Buffer.from(value, 'base64').toString();
+      else if (e.value !== undefined) env[e.name] = e.value;
+    }
     const podName = `${deployment.metadata.name}-${randomUUID().slice(0, 5)}`;
     const dir = join(this._opts.dir, 's3', ns);
-    const s3 = await startEmbeddedS3({ dir, logFile: join(this._opts.dir, `s3-${ns}.log`) });
-    this._stores.set(`${ns}/${podName}`, { s3, port: Number(new URL(s3.endpoint).port) });
-    const labels = (deployment.spec as StsSpec).template.metadata.labels;
+    await mkdir(dir, { recursive: true });
+    env.HOME = dir;
+    const port = this._ports.shift()!;
+    const server = join(packageRoot(), 'fixtures', 'images', 's3-standin', 'server.cjs');
+    const child = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', '--no-warnings', server, 'server', dir, '--address', `127.0.0.1:${port}`],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
+    this._stores.set(`${ns}/${podName}`, { stop: () => stopChild(child), port });
+    const health = `http://127.0.0.1:${port}/minio/health/live`;
+    for (let i = 0; ; i++) {
+      if (
+        (await fetch(health)
+          .then((r) => r.ok)
+          .catch(() => false)) === true
+      )
+        break;
+      if (i > 200) throw new DrillError('error', `simulated cluster: the object store did not answer on ${health}`);
+      await sleep(25);
+    }
     this._put({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: podName, namespace: ns, uid: randomUUID(), labels },
+      metadata: { name: podName, namespace: ns, uid: randomUUID(), labels: spec.template.metadata.labels },
       status: { phase: 'Running' },
     });
     deployment.status = { readyReplicas: 1, availableReplicas: 1 };
@@ -596,7 +632,7 @@ interface StsSpec {
     spec: {
       containers: {
         command?: string[];
-        env?: { name: string; value?: string }[];
+        env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
         volumeMounts?: { name: string; mountPath: string }[];
       }[];
       volumes?: { name: string; emptyDir?: object; secret?: { secretName: string } }[];
