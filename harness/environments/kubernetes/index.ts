@@ -98,7 +98,7 @@ export class KubernetesEnvironment implements StartedEnvironment {
     if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
     // Read before anything is created: a drill the cluster cannot run ends without leaving anything behind.
     const facts = await readStorageFacts(cluster, k ?? {});
-    const namespace = k?.namespace ?? namespaceFor(k?.namespacePrefix ?? 'drdrill', opts.runId);
+    const namespace = sharedNamespace(opts.spec) ?? namespaceFor(k?.namespacePrefix ?? 'drdrill', opts.runId);
     const stamp: Stamp = { namespace, labels: runLabels(opts.runId, opts.drillName) };
     const env = new KubernetesEnvironment(opts, cluster, namespace, stamp, facts, chooseKubeImages(opts.spec));
     await env._claimNamespace();
@@ -131,7 +131,7 @@ export class KubernetesEnvironment implements StartedEnvironment {
   private async _claimNamespace(): Promise<void> {
     const { cluster, namespace } = this;
     const run = `${RUN_LABEL}=${runLabelValue(this._opts.runId)}`;
-    const shared = !!this._opts.spec.kubernetes?.namespace;
+    const shared = !!sharedNamespace(this._opts.spec);
     this._opts.onTeardown(
       shared ? `delete objects labelled ${run} in ${namespace}` : `delete namespace ${namespace}`,
       async () => {
@@ -160,7 +160,7 @@ export class KubernetesEnvironment implements StartedEnvironment {
       if (!(await cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })))
         throw new DrillError(
           'missing-prerequisite',
-          `environment.kubernetes.namespace "${namespace}" does not exist in context "${cluster.context}"`,
+          `namespace "${namespace}" (environment.kubernetes.namespace or DRDRILL_KUBE_NAMESPACE) does not exist in context "${cluster.context}"`,
         );
       return;
     }
@@ -255,6 +255,14 @@ export class KubernetesEnvironment implements StartedEnvironment {
   async [Symbol.asyncDispose](): Promise<void> {
     // Teardown steps were registered with the engine as resources were created.
   }
+}
+
+/**
+ * An existing namespace to run in: environment.kubernetes.namespace, else DRDRILL_KUBE_NAMESPACE (set by the
+ * in-cluster manifests to the pod's own namespace, where its ServiceAccount may work).
+ */
+function sharedNamespace(spec: EnvironmentSpec): string | undefined {
+  return spec.kubernetes?.namespace ?? (process.env.DRDRILL_KUBE_NAMESPACE || undefined);
 }
 
 /** In a shared namespace: every kind drdrill creates, deleted by the run's label. */
