@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
 import evidence from './evidence.js';
 import gc from './gc.js';
+import kind from './kind.js';
 import list from './list.js';
+import manifests from './manifests.js';
 import report from './report.js';
 import run from './run.js';
 import schema from './schema.js';
@@ -18,4 +20,6 @@ export const commands: CommandModule<object, never>[] = [
   schema,
   wal,
   gc,
+  kind,
+  manifests,
 ] as never;
