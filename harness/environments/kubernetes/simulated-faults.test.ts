@@ -9,6 +9,7 @@ import { silentLogger } from '../../util/logger.js';
 import { KubernetesEnvironment } from './index.js';
 import type { KubeInstance } from './instance.js';
 import { SimulatedCluster } from './testing/simulated-cluster.js';
+import { restoreFromSnapshot, takeVolumeSnapshot } from './backups/volume-snapshot.js';
 
 // L3: the provider and its instance against the simulated cluster, whose pods are local processes running
 // real PostgreSQL. For each fault: the exact API calls, in order, and what they did to the data.
@@ -43,7 +44,7 @@ async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
 describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulated)', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-'));
-    sim = await SimulatedCluster.create({ dir, logger: silentLogger });
+    sim = await SimulatedCluster.create({ dir, logger: silentLogger, snapshotDriver: 'sim.csi.drdrill' });
     state.sim = sim;
     env = await KubernetesEnvironment.start({
       drillName: 'sim-faults',
@@ -78,6 +79,7 @@ describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulate
       `APPLY Service ${NS}/primary`,
       `APPLY StatefulSet ${NS}/primary`,
     ]);
+    expect(env.facts.snapshots).toEqual({ ok: true, className: 'sim-snapclass', driver: 'sim.csi.drdrill' });
     // The journal records the Secrets by their keys only.
     const secrets = env.applied.filter((a) => a.kind === 'Secret');
     expect(secrets.map((s) => s.keys)).toEqual([
@@ -122,6 +124,29 @@ describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulate
     expect(before).toBe(64);
     expect(await primary.filesystemMB(primary.paths.dataMount)).toBe(128);
     expect(primary.volume!.sizeMB).toBe(128);
+  });
+
+  test('volume-snapshot backup (L3, simulated): CHECKPOINT, a VolumeSnapshot of the data PVC, restored into a new PVC', async () => {
+    await query('TRUNCATE t; INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 300) g');
+    const mark = sim.calls.length;
+    const backup = await takeVolumeSnapshot(env, primary, { runId: 'sim-faults-1' });
+    expect(callsSince(mark).map(shorten)).toEqual([
+      `APPLY VolumeSnapshot ${NS}/${backup.id}`,
+      `WATCH VolumeSnapshot ${NS}/${backup.id}`,
+    ]);
+    expect(backup).toMatchObject({ method: 'volume-snapshot', bytes: 128 * 2 ** 20 });
+    await query('INSERT INTO t SELECT g, md5(g::text) FROM generate_series(301, 400) g');
+    const restored = await restoreFromSnapshot(env, { instanceName: 'from-snap', snapshot: backup.id });
+    const c = new pg.Client(restored.connection('postgres'));
+    await c.connect();
+    try {
+      expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe('300');
+    } finally {
+      await c.end();
+    }
+    const sts = env.applied.find((a) => a.kind === 'StatefulSet' && a.name === 'from-snap');
+    expect(sts).toBeDefined();
+    await restored.stop();
   });
 
   test('primary-failure: the pod deleted with grace 0; its replacement keeps the PVC and starts PostgreSQL down', async () => {
