@@ -19,7 +19,7 @@ const command: CommandModule<object, Args> = {
         type: 'boolean',
         default: true,
         describe: 'apply the storage addons (--no-addons: the bare kind cluster)',
-      }) as never,
+      }),
   handler: async (argv) => {
     const { kindDown, kindUp } = await import('../../environments/kubernetes/kind.js');
     const say = (line: string) => process.stdout.write(`kind: ${line}\n`);

@@ -54,7 +54,7 @@ const command: CommandModule<object, Args> = {
         type: 'string',
         default: 'postgres-credentials',
         describe: 'Secret with key "password"',
-      }) as never,
+      }),
   handler: async (argv) => {
     const m = await import('../../environments/kubernetes/manifests/in-cluster.js');
     const { DEFAULT_DRDRILL_IMAGE } = await import('../../environments/kubernetes/images.js');

@@ -9,7 +9,7 @@ import type { Cluster } from './cluster.js';
 import { KubeClientCluster } from './kube-client.js';
 
 /** An unreachable API server must fail a run in seconds, not after TCP's own timeout. */
-export const VERSION_PROBE_MS = 2_500;
+export const VERSION_PROBE_MS = 2_000;
 const IN_CLUSTER = 'in-cluster';
 
 export interface ConnectOptions {

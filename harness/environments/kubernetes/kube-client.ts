@@ -157,7 +157,6 @@ export class KubeClientCluster implements Cluster {
       if (left <= 0) break;
       const outcome = await this._watchOnce(path, ref, last?.metadata.resourceVersion, done, left, opts.signal);
       if (outcome.done) return outcome.obj;
-      if (outcome.obj) last = outcome.obj;
       if (opts.signal?.aborted) throw opts.signal.reason;
     }
     throw new DrillError(
@@ -367,7 +366,7 @@ export function apiError(what: string, err: unknown): DrillError {
 }
 
 function parseBody(body: unknown): { message?: string; reason?: string } | undefined {
-  if (body && typeof body === 'object') return body as { message?: string; reason?: string };
+  if (body && typeof body === 'object') return body;
   if (typeof body !== 'string') return undefined;
   try {
     return JSON.parse(body) as { message?: string; reason?: string };

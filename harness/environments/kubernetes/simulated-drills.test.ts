@@ -12,13 +12,14 @@ import { parseScenario } from '../../scenario/load.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { silentLogger } from '../../util/logger.js';
 import { packageRoot } from '../../util/paths.js';
+import type * as Connect from './connect.js';
 import { SimulatedCluster, type SimStorageClass } from './testing/simulated-cluster.js';
 
 // L3: whole drills through the engine on the simulated cluster. Every journal here says simulated: true,
 // no RTO objective counts as measured, and the report's headline says so.
-const state = vi.hoisted(() => ({ sim: undefined as unknown }));
+const state = vi.hoisted((): { sim?: unknown } => ({}));
 vi.mock('./connect.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('./connect.js')>()),
+  ...(await importOriginal<typeof Connect>()),
   connectCluster: async () => state.sim,
 }));
 

@@ -8,14 +8,15 @@ import { environmentSchema } from '../../scenario/schema.js';
 import { silentLogger } from '../../util/logger.js';
 import { KubernetesEnvironment } from './index.js';
 import type { KubeInstance } from './instance.js';
+import type * as Connect from './connect.js';
 import { SimulatedCluster } from './testing/simulated-cluster.js';
 import { restoreFromSnapshot, takeVolumeSnapshot } from './backups/volume-snapshot.js';
 
 // L3: the provider and its instance against the simulated cluster, whose pods are local processes running
 // real PostgreSQL. For each fault: the exact API calls, in order, and what they did to the data.
-const state = vi.hoisted(() => ({ sim: undefined as unknown }));
+const state = vi.hoisted((): { sim?: unknown } => ({}));
 vi.mock('./connect.js', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('./connect.js')>()),
+  ...(await importOriginal<typeof Connect>()),
   connectCluster: async () => state.sim,
 }));
 

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { chmod, chown, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { DrillError } from '../../../engine/errors.js';
 import type { Logger } from '../../../util/logger.js';
 import { freePort } from '../../../util/ports.js';
@@ -236,7 +235,7 @@ export class SimulatedCluster implements Cluster {
     p.execs.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    if (opts.stdout) child.stdout.pipe(opts.stdout as Writable);
+    if (opts.stdout) child.stdout.pipe(opts.stdout);
     else child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.stdin.on('error', () => {});
@@ -329,8 +328,7 @@ export class SimulatedCluster implements Cluster {
     if (ref.kind === 'Namespace') {
       for (const o of [...this._objects.values()].filter((x) => x.metadata.namespace === ref.name))
         await this._remove(refOf(o));
-      for (const [id, s] of [...this._stores])
-        if (id.startsWith(`${ref.name}/`)) (await s.stop(), this._stores.delete(id));
+      await this._stopStores(`${ref.name}/`);
       return;
     }
     if (ref.kind === 'Pod') {
@@ -363,8 +361,15 @@ export class SimulatedCluster implements Cluster {
       if (v) await rm(v.dir, { recursive: true, force: true });
     }
     if (ref.kind === 'Deployment') {
-      for (const [id, s] of [...this._stores])
-        if (id.startsWith(`${ns}/${ref.name}`)) (await s.stop(), this._stores.delete(id));
+      await this._stopStores(`${ns}/${ref.name}`);
+    }
+  }
+
+  private async _stopStores(prefix: string): Promise<void> {
+    for (const [id, store] of [...this._stores]) {
+      if (!id.startsWith(prefix)) continue;
+      this._stores.delete(id);
+      await store.stop();
     }
   }
 
