@@ -11,6 +11,9 @@ import type { KubeInstance } from './instance.js';
 import type * as Connect from './connect.js';
 import { SimulatedCluster } from './testing/simulated-cluster.js';
 import { restoreFromSnapshot, takeVolumeSnapshot } from './backups/volume-snapshot.js';
+import { expandVolume } from './recoveries/expand-volume.js';
+import type { DrillContext } from '../../engine/context.js';
+import type { RecoverySpec } from '../../scenario/schema.js';
 
 // L3: the provider and its instance against the simulated cluster, whose pods are local processes running
 // real PostgreSQL. For each fault: the exact API calls, in order, and what they did to the data.
@@ -127,6 +130,46 @@ describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulate
     expect(primary.volume!.sizeMB).toBe(128);
   });
 
+  test('expand-volume recovery: the PVC expanded, the filesystem grown, recorded as a check with the API evidence', async () => {
+    const checks: { name: string; status: string; evidence: Record<string, unknown> }[] = [];
+    const marks: string[] = [];
+    const ctx = {
+      scenario: { fault: { type: 'disk-full', target: 'data', growToMB: 160 } },
+      env,
+      primary,
+      rto: { mark: (name: string) => marks.push(name) },
+      recorder: {
+        check: (c: (typeof checks)[number]) => checks.push(c),
+        event: () => {},
+        measure: () => {},
+      },
+    };
+    const mark = sim.calls.length;
+    await expandVolume.recover(ctx as unknown as DrillContext, {} as RecoverySpec);
+    expect(checks).toEqual([
+      {
+        name: 'PVC data-primary-0 expanded and its filesystem grown in the pod',
+        status: 'passed',
+        evidence: {
+          command: 'PATCH PersistentVolumeClaim data-primary-0 spec.resources.requests.storage=160Mi (merge patch)',
+          expected: 'capacity 160Mi, no FileSystemResizePending, df >= 144 MB',
+          actual: 'capacity 128Mi -> 160Mi; df 128 MB -> 160 MB; conditions []',
+        },
+      },
+    ]);
+    expect(marks).toEqual(['expand-pvc']);
+    expect(
+      callsSince(mark)
+        .filter((c) => !c.startsWith('EXEC'))
+        .map(shorten),
+    ).toEqual([
+      `GET PersistentVolumeClaim ${NS}/data-primary-0`,
+      `MERGE-PATCH PersistentVolumeClaim ${NS}/data-primary-0 {"spec":{"resources":{"requests":{"storage":"160Mi"}}}}`,
+      `WATCH PersistentVolumeClaim ${NS}/data-primary-0`,
+      `GET PersistentVolumeClaim ${NS}/data-primary-0`,
+    ]);
+  });
+
   test('volume-snapshot backup (L3, simulated): CHECKPOINT, a VolumeSnapshot of the data PVC, restored into a new PVC', async () => {
     await query('TRUNCATE t; INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 300) g');
     const mark = sim.calls.length;
@@ -135,7 +178,7 @@ describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulate
       `APPLY VolumeSnapshot ${NS}/${backup.id}`,
       `WATCH VolumeSnapshot ${NS}/${backup.id}`,
     ]);
-    expect(backup).toMatchObject({ method: 'volume-snapshot', bytes: 128 * 2 ** 20 });
+    expect(backup).toMatchObject({ method: 'volume-snapshot', bytes: 160 * 2 ** 20 });
     await query('INSERT INTO t SELECT g, md5(g::text) FROM generate_series(301, 400) g');
     const restored = await restoreFromSnapshot(env, { instanceName: 'from-snap', snapshot: backup.id });
     const c = new pg.Client(restored.connection('postgres'));
