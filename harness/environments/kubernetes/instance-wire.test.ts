@@ -109,6 +109,57 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+test('an image the cluster cannot pull fails the instance at once, saying how to provide it', async () => {
+  const stuck = await new FakeApiServer().start();
+  try {
+    stuck.on((r) =>
+      r.method === 'GET' && r.path.endsWith('/pods/primary-0')
+        ? {
+            status: 200,
+            body: {
+              kind: 'Pod',
+              metadata: { name: 'primary-0', uid: 'u1', resourceVersion: '3' },
+              status: {
+                phase: 'Pending',
+                containerStatuses: [
+                  {
+                    name: 'postgres',
+                    state: {
+                      waiting: {
+                        reason: 'ImagePullBackOff',
+                        message: 'Back-off pulling image "drdrill/drdrill:0.1.0"',
+                      },
+                    },
+                  },
+                ],
+              },
+            },
+          }
+        : undefined,
+    );
+    const kc = new KubeConfig();
+    kc.loadFromString(stuck.kubeconfig());
+    const c = new KubeClientCluster(kc, 'fake', silentLogger);
+    const i = new KubeInstance('primary', {
+      cluster: c,
+      stamp: { namespace: 'ns1', labels: {} },
+      image: 'drdrill/drdrill:0.1.0',
+      password: 'x',
+      walTool: Buffer.from(''),
+      workDir: work,
+      logger: silentLogger,
+      onApplied: () => {},
+    });
+    const started = performance.now();
+    await expect(i.create({ name: 'primary', initdb: true })).rejects.toThrow(
+      'primary (pod ns1/primary-0): ImagePullBackOff (Back-off pulling image "drdrill/drdrill:0.1.0"); the cluster cannot pull drdrill/drdrill:0.1.0',
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+  } finally {
+    await stuck.stop();
+  }
+});
+
 describe('kubernetes instance on the wire (L2)', () => {
   test('create: Service and StatefulSet by server-side apply, the pod awaited, the WAL tool copied by exec', () => {
     const calls = wire(0);

@@ -448,7 +448,10 @@ export class KubeInstance implements PgInstance {
   private async _waitForPod(previousUid?: string): Promise<void> {
     const pod = await this._deps.cluster.watchUntil<PodObject>(
       { apiVersion: 'v1', kind: 'Pod', namespace: this._ns, name: this.pod },
-      (p) => !!p && p.metadata.uid !== previousUid && !p.metadata.deletionTimestamp && p.status?.phase === 'Running',
+      (p) => {
+        if (p && p.metadata.uid !== previousUid) failOnStuckContainer(p, this._deps.image, this._where);
+        return !!p && p.metadata.uid !== previousUid && !p.metadata.deletionTimestamp && p.status?.phase === 'Running';
+      },
       { timeoutMs: POD_READY_MS, what: `${this._where}: waiting for the pod to run` },
     );
     this._podUid = pod?.metadata.uid;
@@ -522,5 +525,32 @@ export class KubeInstance implements PgInstance {
 }
 
 interface PodObject extends KubeObject {
-  status?: { phase?: string };
+  status?: {
+    phase?: string;
+    containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
+/** Reasons a container never starts by itself: waiting for them would only run into the timeout. */
+const STUCK = [
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+];
+
+function failOnStuckContainer(pod: PodObject, image: string, where: string): void {
+  const waiting = pod.status?.containerStatuses
+    ?.map((c) => c.state?.waiting)
+    .find((w) => w?.reason && STUCK.includes(w.reason));
+  if (!waiting) return;
+  const pull = /Image|ImageName/.test(waiting.reason!);
+  throw new DrillError(
+    pull ? 'missing-prerequisite' : 'error',
+    `${where}: ${waiting.reason}${waiting.message ? ` (${waiting.message})` : ''}` +
+      (pull
+        ? `; the cluster cannot pull ${image}: build fixtures/images/drdrill/Dockerfile and push it to a registry the cluster reads (kind: "kind load image-archive"), or set environment.kubernetes.images.postgres / DRDRILL_IMAGE`
+        : ''),
+  );
 }

@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { DrillError } from '../../engine/errors.js';
 import { silentLogger } from '../../util/logger.js';
+import type { KubeObject } from './cluster.js';
 import { KubeClientCluster } from './kube-client.js';
 import { FakeApiServer, notFound } from './testing/fake-api-server.js';
 
@@ -190,6 +191,37 @@ describe('watch', () => {
       { timeoutMs: 5000, what: 'pod deleted' },
     );
     expect(got).toBeUndefined();
+  });
+
+  test('a predicate that gives up on a watch event rejects the wait (the client would swallow the throw)', async () => {
+    api.on((r) =>
+      r.path.endsWith('/pods/primary-0') && !r.query.watch
+        ? {
+            status: 200,
+            body: { kind: 'Pod', metadata: { name: 'primary-0', resourceVersion: '5' }, status: { phase: 'Pending' } },
+          }
+        : r.query.watch === 'true'
+          ? {
+              status: 200,
+              events: [
+                {
+                  type: 'MODIFIED',
+                  object: { kind: 'Pod', metadata: { name: 'primary-0' }, status: { phase: 'Failed' } },
+                },
+              ],
+            }
+          : undefined,
+    );
+    await expect(
+      cluster.watchUntil<{ status?: { phase?: string } } & KubeObject>(
+        { apiVersion: 'v1', kind: 'Pod', namespace: 'ns1', name: 'primary-0' },
+        (o) => {
+          if (o?.status?.phase === 'Failed') throw new DrillError('error', 'the pod failed');
+          return false;
+        },
+        { timeoutMs: 5000, what: 'pod running' },
+      ),
+    ).rejects.toThrow('the pod failed');
   });
 
   test('times out with a message naming what was awaited and the object state', async () => {

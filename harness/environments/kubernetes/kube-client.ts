@@ -201,7 +201,15 @@ export class KubeClientCluster implements Cluster {
             // 410 Gone (resourceVersion too old): start over from a fresh read.
             if (type === 'ERROR') return finish({ done: false });
             latest = type === 'DELETED' ? undefined : obj;
-            if (done(latest)) finish({ done: true, ...(latest ? { obj: latest } : {}) });
+            // The client ignores what a watch callback throws: a predicate that gives up must reject here.
+            try {
+              if (done(latest)) finish({ done: true, ...(latest ? { obj: latest } : {}) });
+            } catch (err) {
+              settled = true;
+              clearTimeout(timer);
+              controller?.abort();
+              reject(err);
+            }
           },
           (err: unknown) => {
             if (settled) return;
