@@ -208,7 +208,7 @@ export class KubeClientCluster implements Cluster {
               settled = true;
               clearTimeout(timer);
               controller?.abort();
-              reject(err);
+              reject(err instanceof Error ? err : new Error(String(err)));
             }
           },
           (err: unknown) => {
