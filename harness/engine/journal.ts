@@ -248,6 +248,11 @@ export const journalSchema = z
       .optional()
       .describe('why the verdict is not passed: the first failing check, phase error or missed objective'),
     environment: environmentSchema.optional(),
+    simulated: z.boolean().optional().describe('the cluster was simulated (tests): its timings are not a measured RTO'),
+    kubernetes: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('environment "kubernetes": context, namespace, storage and every object applied (Secrets by key only)'),
     timeouts: z
       .record(z.string(), z.number())
       .optional()

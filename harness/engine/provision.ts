@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backupDefinition } from '../backups/index.js';
 import { environmentProvider } from '../environments/index.js';
-import type { PgInstance } from '../environments/types.js';
+import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import { faultDefinition } from '../faults/index.js';
 import { ObjectStore } from '../objectstore/client.js';
 import { recoveryDefinition } from '../recoveries/index.js';
@@ -16,7 +16,11 @@ import { describeEnvironment } from './describe-environment.js';
 import { SkipDrill } from './skip.js';
 
 /** Brings up the environment, the object store, the primary (and standbys) and the workload writer. */
-export async function provision(setup: DrillSetup, keep: boolean): Promise<Drill> {
+export async function provision(
+  setup: DrillSetup,
+  keep: boolean,
+  onEnvironment: (env: StartedEnvironment) => void,
+): Promise<Drill> {
   const { scenario } = setup;
   const provider = await environmentProvider(scenario.environment.kind);
   const env = await provider.start({
@@ -29,6 +33,7 @@ export async function provision(setup: DrillSetup, keep: boolean): Promise<Drill
     onTeardown: setup.onTeardown,
     signal: setup.signal,
   });
+  onEnvironment(env);
   const store = new ObjectStore(env.objectStore);
   setup.onTeardown('close the object store client', async () => store.destroy());
   await store.ensureBucket();

@@ -9,6 +9,7 @@ import { parseDuration } from '../scenario/fields.js';
 import { now } from '../util/clock.js';
 import { createLogger, redact, redactDeep, type Logger } from '../util/logger.js';
 import { budgets } from './budgets.js';
+import type { StartedEnvironment } from '../environments/types.js';
 import type { Drill, DrillSetup } from './context.js';
 import { collectFailureEvidence } from './failure-evidence.js';
 import { JOURNAL_SCHEMA_VERSION, PHASE_NAMES, type Journal, type PhaseName, type PhaseRecord } from './journal.js';
@@ -76,6 +77,8 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     },
   };
   let drill: Drill | undefined;
+  // Known as soon as it started, even when provisioning fails later: it adds its own fields to the journal.
+  let env: StartedEnvironment | undefined;
   const provisioned = (): Drill => {
     if (!drill) throw new DrillError('error', 'the drill was not provisioned');
     return drill;
@@ -112,7 +115,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
 
   const tasks: Task[] = [
     timed('provision', async () => {
-      drill = await provision(setup, opts.keep);
+      drill = await provision(setup, opts.keep, (started) => (env = started));
     }),
     ...drillPhases(!!scenario.fault).map((p) => timed(p.name, () => p.run(provisioned()))),
   ];
@@ -126,7 +129,8 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
   const result = await runner.run(tasks);
   clearTimeout(deadline);
 
-  const objectives = evaluateObjectives(loaded, recorder);
+  const envFields = env?.journalFields?.() ?? {};
+  const objectives = evaluateObjectives(loaded, recorder, envFields.simulated === true);
   const preliminary = decideVerdict({
     result,
     recorder,
@@ -195,6 +199,7 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     verdict,
     ...(reason ? { reason } : {}),
     ...(drill ? { environment: drill.environmentRecord } : {}),
+    ...envFields,
     timeouts: budgets(),
     phases: allPhases,
     events: recorder.events,

@@ -1,4 +1,3 @@
-import { DrillError } from '../engine/errors.js';
 import type { EnvironmentKind } from '../scenario/schema.js';
 import { nativeProvider } from './native/index.js';
 import type { EnvironmentProvider } from './types.js';
@@ -8,9 +7,7 @@ const providers: { [K in EnvironmentKind]: () => Promise<EnvironmentProvider> } 
   native: async () => nativeProvider,
   // Loaded on demand: testcontainers is only needed by drills that run in containers.
   testcontainers: async () => (await import('./testcontainers/index.js')).testcontainersProvider,
-  kubernetes: async () => {
-    throw new DrillError('missing-prerequisite', 'environment "kubernetes" is not available in this build');
-  },
+  kubernetes: async () => (await import('./kubernetes/index.js')).kubernetesProvider,
 };
 
 export async function environmentProvider(kind: EnvironmentKind): Promise<EnvironmentProvider> {

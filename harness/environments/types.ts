@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { EnvironmentKind, EnvironmentSpec } from '../scenario/schema.js';
 import type { Logger } from '../util/logger.js';
+import type { Journal } from '../engine/journal.js';
 
 export interface ConnectionInfo {
   host: string;
@@ -75,6 +76,8 @@ export interface InstanceSpec {
   settings?: Record<string, string | number | boolean>;
   /** Put the data directory (and optionally pg_wal) on size-limited volumes. */
   volume?: { sizeMB: number; walSizeMB?: number };
+  /** kubernetes: the data volume is a new PVC with this VolumeSnapshot as its dataSource. */
+  fromSnapshot?: string;
 }
 
 export interface VolumeHandle {
@@ -147,6 +150,8 @@ export interface StartedEnvironment extends AsyncDisposable {
   objectStoreLog?(): Promise<string>;
   /** Whether the pgBackRest binary is available to instances. */
   pgbackrestSupport(): Promise<{ ok: true; version: string } | { ok: false; reason: string }>;
+  /** Top-level journal fields the environment adds (kubernetes: what it applied; simulated clusters say so). */
+  journalFields?(): Pick<Journal, 'simulated' | 'kubernetes'>;
 }
 
 export interface EnvironmentStartOptions {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expandVolume, expandVolumeSpec } from '../environments/kubernetes/recoveries/expand-volume.js';
 import { growVolume, growVolumeSpec } from './grow-volume.js';
 import { noRecovery, noRecoverySpec } from './none.js';
 import { pitr, pitrSpec } from './pitr.js';
@@ -16,6 +17,7 @@ export const recoverySchema = z.discriminatedUnion('procedure', [
   restoreDumpSpec,
   rebuildFromObjectStoreSpec,
   growVolumeSpec,
+  expandVolumeSpec,
   promoteStandbySpec,
 ]);
 
@@ -30,6 +32,7 @@ export const recoveries: { [K in RecoveryProcedure]: RecoveryDefinition<Recovery
   'restore-dump': restoreDump,
   'rebuild-from-object-store': rebuildFromObjectStore,
   'grow-volume': growVolume,
+  'expand-volume': expandVolume,
   'promote-standby': promoteStandby,
 };
 

@@ -34,7 +34,7 @@ describe('scenario validation', () => {
   it('names file:line:col, the path and the known keys for a misspelt key', () => {
     const problems = problemsOf(valid + 'environment:\n  kind: native\n  postgress: { version: "15" }\n');
     expect(problems).toEqual([
-      'scenarios/x.yaml:7:3: environment.postgress is not a known key; expected one of "kind", "postgres", "objectStore", "images"',
+      'scenarios/x.yaml:7:3: environment.postgress is not a known key; expected one of "kind", "postgres", "objectStore", "images", "kubernetes"',
     ]);
   });
 

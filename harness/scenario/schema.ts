@@ -53,6 +53,36 @@ const standbySchema = z.strictObject({
   synchronous: z.boolean().default(false),
 });
 
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a DNS label: lower-case letters, digits and "-", at most 63');
+const kubernetesSchema = z.strictObject({
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('kubeconfig context; default: DRDRILL_KUBE_CONTEXT, else the current one'),
+  namespacePrefix: dnsLabel.max(40).default('drdrill').describe('each drill runs in a new namespace <prefix>-<runId>'),
+  namespace: dnsLabel
+    .optional()
+    .describe(
+      'run in this existing namespace instead (a ServiceAccount limited to it); only labelled objects are deleted',
+    ),
+  storageClass: z.string().min(1).optional().describe('StorageClass of the PVCs; default: the cluster default'),
+  snapshotClass: z.string().min(1).optional().describe('VolumeSnapshotClass; default: the class annotated as default'),
+  images: z
+    .strictObject({
+      postgres: z
+        .string()
+        .optional()
+        .describe(
+          'image of PostgreSQL pods (PostgreSQL tools and node); default: DRDRILL_IMAGE, else drdrill/drdrill:<version>',
+        ),
+      objectStore: z.string().optional().describe('MinIO image; default: a pinned minio/minio release'),
+    })
+    .optional(),
+});
+
 export const environmentSchema = z.strictObject({
   kind: z.enum(ENVIRONMENT_KINDS).default('native'),
   postgres: z
@@ -80,6 +110,7 @@ export const environmentSchema = z.strictObject({
         ),
     })
     .optional(),
+  kubernetes: kubernetesSchema.optional(),
 });
 
 export const datasetSchema = z.strictObject({

@@ -5,6 +5,8 @@ interface Args {
   run?: string;
   dryRun?: boolean;
   json?: boolean;
+  kubernetes?: boolean;
+  context?: string;
 }
 
 const command: CommandModule<object, Args> = {
@@ -16,16 +18,12 @@ const command: CommandModule<object, Args> = {
       .option('run', { type: 'string', describe: 'only this run id' })
       .option('all', { type: 'boolean', describe: 'also remove resources of drills that are still running' })
       .option('dry-run', { type: 'boolean', describe: 'list what would be removed, remove nothing' })
-      .option('json', { type: 'boolean', describe: 'machine-readable output' }),
+      .option('json', { type: 'boolean', describe: 'machine-readable output' })
+      .option('kubernetes', { type: 'boolean', describe: 'namespaces of drills on a Kubernetes cluster instead' })
+      .option('context', { type: 'string', describe: 'with --kubernetes: the kubeconfig context' }),
   handler: async (argv) => {
-    const { containerEngine } = await import('../../environments/testcontainers/index.js');
-    const { collectGarbage } = await import('../../environments/testcontainers/labels.js');
-    const engine = await containerEngine();
-    const found = await collectGarbage(engine.container.dockerode, {
-      all: argv.all ?? false,
-      ...(argv.run ? { runId: argv.run } : {}),
-      dryRun: argv.dryRun ?? false,
-    });
+    const opts = { all: argv.all ?? false, ...(argv.run ? { runId: argv.run } : {}), dryRun: argv.dryRun ?? false };
+    const found = argv.kubernetes ? await kubernetesLeftovers(argv.context, opts) : await containerLeftovers(opts);
     if (argv.json) process.stdout.write(JSON.stringify(found, null, 2) + '\n');
     else if (!found.length) process.stdout.write('gc: nothing left behind\n');
     else
@@ -37,3 +35,17 @@ const command: CommandModule<object, Args> = {
   },
 };
 export default command;
+
+async function containerLeftovers(opts: { all: boolean; runId?: string; dryRun: boolean }) {
+  const { containerEngine } = await import('../../environments/testcontainers/index.js');
+  const { collectGarbage } = await import('../../environments/testcontainers/labels.js');
+  return collectGarbage((await containerEngine()).container.dockerode, opts);
+}
+
+async function kubernetesLeftovers(
+  context: string | undefined,
+  opts: { all: boolean; runId?: string; dryRun: boolean },
+) {
+  const { collectKubernetesGarbage } = await import('../../environments/kubernetes/gc-command.js');
+  return collectKubernetesGarbage(context, opts);
+}

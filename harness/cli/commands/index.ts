@@ -3,7 +3,9 @@ import annotate from './annotate.js';
 import audit from './audit.js';
 import evidence from './evidence.js';
 import gc from './gc.js';
+import kind from './kind.js';
 import list from './list.js';
+import manifests from './manifests.js';
 import report from './report.js';
 import run from './run.js';
 import schema from './schema.js';
@@ -22,4 +24,6 @@ export const commands: CommandModule<object, never>[] = [
   schema,
   wal,
   gc,
+  kind,
+  manifests,
 ] as never;

@@ -17,6 +17,7 @@ import { loadPlan, parseAsOf } from '../../../reports/drp/plan.js';
 import { COMPLIANCE_HTML, COMPLIANCE_MD, writeCompliance } from '../../../reports/drp/render.js';
 import { enforceGates, FAIL_ON_HELP, gateFailures, parseFailOn } from '../../../reports/gates.js';
 import { findJournalFiles, readJournalFile, uniqueRuns as unique } from '../../../reports/journals.js';
+import { journalsFromS3 } from '../../../reports/journals-from-s3.js';
 import { analyseTrends } from '../../../reports/trends/analyse.js';
 import { loadHistory, saveHistory } from '../../../reports/trends/history.js';
 import { TRENDS_HTML, TRENDS_MD, writeTrends } from '../../../reports/trends/render.js';
@@ -45,7 +46,7 @@ const command: CommandModule<object, Args> = {
       .positional('journals', {
         type: 'string',
         array: true,
-        describe: 'journal.json files or directories holding them',
+        describe: 'journal.json files, directories holding them, or s3://bucket/prefix (a suite run in a cluster)',
       })
       .option('reporter', {
         type: 'string',
@@ -146,7 +147,12 @@ export default command;
 
 async function readJournals(paths: string[]): Promise<Journal[]> {
   const files: string[] = [];
+  const fromS3: Journal[] = [];
   for (const p of paths) {
+    if (p.startsWith('s3://')) {
+      fromS3.push(...(await journalsFromS3(p)));
+      continue;
+    }
     let isDir: boolean;
     try {
       isDir = statSync(p).isDirectory();
@@ -160,7 +166,7 @@ async function readJournals(paths: string[]): Promise<Journal[]> {
       files.push(...found);
     }
   }
-  return Promise.all(files.map(readJournalFile));
+  return [...fromS3, ...(await Promise.all(files.map(readJournalFile)))];
 }
 
 /** One directory per journal: the drill's name, suffixed with its start time when a drill appears twice. */
