@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { ledgerOnlyProfile } from '../harness/workload/profiles.js';
 import { WorkloadWriter } from '../harness/workload/writer.js';
+import { withClient } from '../harness/util/pg-client.js';
 import { silentLogger } from '../harness/util/logger.js';
 import { sleep } from '../harness/util/retry.js';
 import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
@@ -39,20 +39,16 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
     await ledger.stop();
     const ledgerTps = ledger.acks.length / seconds;
 
-    const c = new pg.Client(conn);
-    await c.connect();
-    await c.query(
-      'CREATE TABLE pgbench_single (seq bigint PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())',
-    );
-    await c.end();
+    await withClient(conn, async (c) => {
+      await c.query(
+        'CREATE TABLE pgbench_single (seq bigint PRIMARY KEY, written_at timestamptz DEFAULT clock_timestamp())',
+      );
+      await c.query('CREATE SEQUENCE pgbench_single_seq');
+    });
     await primary.writeFile(
       'bench-insert.sql',
       "INSERT INTO pgbench_single (seq) VALUES (nextval('pgbench_single_seq'));\n",
     );
-    const c2 = new pg.Client(conn);
-    await c2.connect();
-    await c2.query('CREATE SEQUENCE pgbench_single_seq');
-    await c2.end();
     const r = await primary.runTool('pgbench', {
       args: [
         '-n',

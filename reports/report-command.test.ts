@@ -1,35 +1,16 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
-import { afterAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import reportCommand from '../harness/cli/commands/report.js';
-import { DrillError } from '../harness/engine/errors.js';
 import { packageRoot } from '../harness/util/paths.js';
 import { fixturePath, loadFixture } from './fixtures/index.js';
+import { runCommand } from '../harness/testing/in-process-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'drdrill-report-cmd-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function report(args: string[]): Promise<string> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await yargs(['report', ...args])
-      .command(reportCommand as never)
-      .strict()
-      .fail((msg, err) => {
-        throw err ?? new DrillError('invalid-config', msg);
-      })
-      .parseAsync();
-    return stdout;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const report = (args: string[]): Promise<string> => runCommand(reportCommand, ['report', ...args]);
 
 describe('drdrill report', () => {
   test('re-renders old journals in every format, with the DRP page and trends linked from the index', async () => {

@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
-import { journalOf, variant } from '../harness/testing/journals.js';
+import { runScenario } from '../harness/testing/drill-run.js';
+import { variant } from '../harness/testing/journals.js';
 import { missingAcks, missingInserts, startKeptInstance } from '../harness/testing/kept-instance.js';
 import { processesMentioning } from '../harness/testing/processes.js';
-import { inlineScenarios, runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
+import { inlineScenarios } from '../harness/testing/run-cli.js';
 import { parseAckFile } from '../harness/workload/ack-files.js';
 
 const small: [RegExp, string][] = [
@@ -13,18 +14,11 @@ const small: [RegExp, string][] = [
   [/before: \d+s/, 'before: 3s'],
 ];
 
-async function run(file: string, name: string, opts: { keep?: boolean } = {}) {
-  const out = tempOutDir();
-  const work = workDir();
-  const r = await runCli(['run', file, '--out', out, '--reporter', 'json', ...(opts.keep ? ['--keep'] : [])], {
-    env: { DRDRILL_WORK_DIR: work },
-  });
-  return { r, j: journalOf(out, name), dir: join(out, name), work };
-}
-
 describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)', () => {
   it('pitr brings back every deleted row and every write committed before the DELETE; RPO matches an independent count', async () => {
-    const { r, j, dir, work } = await run('scenarios/accidental-delete.yaml', 'accidental-delete', { keep: true });
+    const { r, j, dir, work } = await runScenario('scenarios/accidental-delete.yaml', 'accidental-delete', {
+      keep: true,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     const baseline = j.measurements.baseline as { rowCounts: Record<string, number> };
     const kept = await startKeptInstance(work, 'restored');
@@ -67,7 +61,7 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
   });
 
   it('undelete copies the rows back into the live primary: writes never stop, nothing acknowledged is lost', async () => {
-    const { r, j, dir } = await run('scenarios/accidental-delete-undelete.yaml', 'accidental-delete-undelete');
+    const { r, j, dir } = await runScenario('scenarios/accidental-delete-undelete.yaml', 'accidental-delete-undelete');
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     expect(j.measurements.rto!.serviceSeconds).toBe(0);
     expect(j.measurements.rto!.outage).toBe('none');
@@ -92,7 +86,7 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
         [/sql: DELETE FROM customers/, 'sql: DELETE FROM customers\n  removeWalSegment: true'],
       ]),
     });
-    const { r, j } = await run(join(dir, 'gap.yaml'), 'gap');
+    const { r, j } = await runScenario(join(dir, 'gap.yaml'), 'gap');
     expect(r.code).toBe(EXIT_CODES.failed);
     const removed = (j.measurements.fault as { removedWalSegment: string }).removedWalSegment;
     expect(removed).toMatch(/^[0-9A-F]{24}$/);
@@ -114,7 +108,7 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
         [/sql: DELETE FROM customers/, 'sql: DELETE FROM customers\n  tamperNewestBackup: true'],
       ]),
     });
-    const { r, j } = await run(join(dir, 'tamper.yaml'), 'tamper');
+    const { r, j } = await runScenario(join(dir, 'tamper.yaml'), 'tamper');
     expect(r.code).toBe(EXIT_CODES.failed);
     const integrity = j.checks.find((c) => c.name.endsWith('objects match the sha256 in its catalog'))!;
     expect(integrity.status).toBe('failed');
@@ -130,7 +124,12 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
         [/before: \d+s/, 'before: 20s'],
       ]),
     });
-    const { r, j, dir: drillDir, work } = await run(join(dir, 'dump.yaml'), 'accidental-delete-dump', { keep: true });
+    const {
+      r,
+      j,
+      dir: drillDir,
+      work,
+    } = await runScenario(join(dir, 'dump.yaml'), 'accidental-delete-dump', { keep: true });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     expect(j.backups[0]!.objects.map((o) => o.key.split('/').at(-1))).toEqual(['drdrill.dump', 'drdrill.sql.gz']);
     expect(j.checks.find((c) => c.name.includes('is intact (sha256, pg_restore -l, gzip test)'))!.status).toBe(
@@ -161,7 +160,7 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
         [/rpo.lostBeforeTarget: "= 0 rows"/, 'rpo: "= 0 rows"'],
       ]),
     });
-    const s = await run(join(strict, 'strict.yaml'), 'strict-dump');
+    const s = await runScenario(join(strict, 'strict.yaml'), 'strict-dump');
     expect(s.r.code).toBe(EXIT_CODES.failed);
     expect(s.j.reason).toMatch(/^objective rpo.lostAckedWrites = 0 rows missed \(measured \d+\)$/);
   });
@@ -169,7 +168,7 @@ describe('accidental-delete: point-in-time recovery (real PostgreSQL, real S3)',
   it.skipIf(!existsSync('/usr/bin/pgbackrest'))(
     'pgbackrest: backup, archive-push and restore --type=xid over TLS land exactly before the DELETE',
     async () => {
-      const { r, j } = await run('scenarios/accidental-delete-pgbackrest.yaml', 'accidental-delete-pgbackrest');
+      const { r, j } = await runScenario('scenarios/accidental-delete-pgbackrest.yaml', 'accidental-delete-pgbackrest');
       expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
       expect(j.backups[0]!.method).toBe('pgbackrest');
       expect(j.backups[0]!.id).toMatch(/^\d{8}-\d{6}F$/);

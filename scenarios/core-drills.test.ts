@@ -2,19 +2,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import type { Journal } from '../harness/engine/journal.js';
-import { journalOf, variant } from '../harness/testing/journals.js';
+import { runScenario } from '../harness/testing/drill-run.js';
+import { variant } from '../harness/testing/journals.js';
 import { missingAcks, startKeptInstance } from '../harness/testing/kept-instance.js';
 import { processesMentioning } from '../harness/testing/processes.js';
-import { inlineScenarios, runCli, tempOutDir, workDir } from '../harness/testing/run-cli.js';
-
-async function run(file: string, name: string, opts: { keep?: boolean } = {}) {
-  const out = tempOutDir();
-  const work = workDir();
-  const r = await runCli(['run', file, '--out', out, '--reporter', 'json', ...(opts.keep ? ['--keep'] : [])], {
-    env: { DRDRILL_WORK_DIR: work },
-  });
-  return { r, j: journalOf(out, name), out: join(out, name), work };
-}
+import { inlineScenarios } from '../harness/testing/run-cli.js';
 
 /** The RPO the drill reports equals the acknowledged writes the kept database lacks, counted apart from it. */
 async function expectRpoMatchesKept(j: Journal, out: string, work: string, instance: string): Promise<number> {
@@ -34,7 +26,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
     ['disk-full.yaml', 'disk-full'],
     ['disk-full-wal.yaml', 'disk-full-wal'],
   ])('%s passes with no acknowledged write lost', async (file, name) => {
-    const { r, j, out, work } = await run(join('scenarios', file), name, { keep: true });
+    const { r, j, dir: out, work } = await runScenario(join('scenarios', file), name, { keep: true });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     expect(j.measurements.rpo!.lostAckedWrites).toBe(0);
     // The workload wrote the dataset too, and the damaged volume or table lost none of it.
@@ -63,7 +55,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
   });
 
   it('the negative drill detects the damage it put in the newest backup, never restores it, and passes on the older one', async () => {
-    const { r, j } = await run('scenarios/corruption-bad-backup.yaml', 'corruption-bad-backup');
+    const { r, j } = await runScenario('scenarios/corruption-bad-backup.yaml', 'corruption-bad-backup');
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     const [older, newest] = j.backups;
     expect((j.measurements.fault as { tamperedBackupId: string }).tamperedBackupId).toBe(newest!.id);
@@ -85,7 +77,12 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
           [/scale: \d+/, 'scale: 300'],
         ]),
       });
-      const { r, j, out, work } = await run(join(dir, `loss-${timeout}.yaml`), `loss-${timeout}`, { keep: true });
+      const {
+        r,
+        j,
+        dir: out,
+        work,
+      } = await runScenario(join(dir, `loss-${timeout}.yaml`), `loss-${timeout}`, { keep: true });
       expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
       counts[timeout] = await expectRpoMatchesKept(j, out, work, 'rebuilt');
       // Whatever was lost was committed after the end of the replayed archive: the recovery kept its promise.
@@ -105,7 +102,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
         [/scale: \d+/, 'scale: 300'],
       ]),
     });
-    const { r, j, out, work } = await run(join(dir, 'slow.yaml'), 'slow-loss', { keep: true });
+    const { r, j, dir: out, work } = await runScenario(join(dir, 'slow.yaml'), 'slow-loss', { keep: true });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     const lost = await expectRpoMatchesKept(j, out, work, 'rebuilt');
     expect(lost).toBeGreaterThanOrEqual(1);
@@ -118,7 +115,7 @@ describe('core drills on the embedded default (real PostgreSQL, real S3)', () =>
     ['replica-failover.yaml', 'replica-failover', false],
     ['replica-failover-sync.yaml', 'replica-failover-sync', true],
   ] as const)('%s: RPO equals the acknowledged writes missing on the promoted standby', async (file, name, sync) => {
-    const { r, j, out, work } = await run(join('scenarios', file), name, { keep: true });
+    const { r, j, dir: out, work } = await runScenario(join('scenarios', file), name, { keep: true });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
     const lost = await expectRpoMatchesKept(j, out, work, 'standby-1');
     if (sync) expect(lost).toBe(0);

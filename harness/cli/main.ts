@@ -18,7 +18,7 @@ async function main(): Promise<void> {
       if (err) throw err;
       throw new DrillError('invalid-config', msg);
     });
-  for (const c of commands) cli.command(c as never);
+  for (const register of commands) register(cli);
   await cli.parseAsync();
 }
 

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SHOP_TABLES, shopCounts, shopRows } from '../../fixtures/datasets/shop/generate.js';
+import { withClient } from '../util/pg-client.js';
 import { packageRoot } from '../util/paths.js';
 import type { ConnectionInfo } from '../environments/types.js';
 
@@ -20,10 +20,7 @@ export interface LoadedDataset {
 export async function loadShopDataset(conn: ConnectionInfo, scale: number, seed: number): Promise<LoadedDataset> {
   const started = performance.now();
   const schema = await readFile(join(packageRoot(), 'fixtures', 'datasets', 'shop', 'schema.sql'), 'utf8');
-  const client = new pg.Client(conn);
-  client.on('error', () => {});
-  await client.connect();
-  try {
+  await withClient(conn, async (client) => {
     await client.query(schema);
     for (const table of SHOP_TABLES) {
       const copy = client.query(copyFrom(`COPY ${table} FROM STDIN`));
@@ -31,9 +28,7 @@ export async function loadShopDataset(conn: ConnectionInfo, scale: number, seed:
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
     }
     await client.query('ANALYZE');
-  } finally {
-    await client.end();
-  }
+  });
   const counts = shopCounts(scale);
   return { fixture: 'shop', scale, seed, rows: { ...counts }, seconds: (performance.now() - started) / 1000 };
 }

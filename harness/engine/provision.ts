@@ -81,16 +81,35 @@ export async function provision(
   // Registered last, so it runs first: the writer stops before the servers it writes to.
   setup.onTeardown('stop the workload writer', () => workload.stop());
 
-  let current = primary;
-  const retired: PgInstance[] = [];
-  const drill: Drill = {
-    ...setup,
+  const drill = provisionedDrill(setup, {
     env,
     store,
     environmentRecord: await describeEnvironment(env, primary),
     instances,
     standbys,
     workload,
+    primary,
+  });
+  setup.recorder.measure('recovery', {
+    procedure: scenario.recovery.procedure,
+    title: recoveryDefinition(scenario.recovery.procedure).title,
+  });
+  for (const spec of scenario.backup) await backupDefinition(spec.method).prepare?.(drill, spec);
+  return drill;
+}
+
+type DrillParts = Omit<
+  Drill,
+  keyof DrillSetup | 'retired' | 'replacePrimary' | 'db' | 'baseline' | 'fault' | 'recoveryPoint'
+>;
+
+/** The provisioned drill around its parts: the primary it starts with, and how a recovery replaces it. */
+export function provisionedDrill(setup: DrillSetup, parts: DrillParts, database = DRILL_DATABASE): Drill {
+  let current = parts.primary;
+  const retired: PgInstance[] = [];
+  return {
+    ...setup,
+    ...parts,
     get primary() {
       return current;
     },
@@ -98,16 +117,10 @@ export async function provision(
     replacePrimary(instance) {
       retired.push(current);
       current = instance;
-      workload.retarget(instance.connection(DRILL_DATABASE), instance.name);
+      if (parts.workload.running) parts.workload.retarget(instance.connection(database), instance.name);
     },
     db(instance) {
-      return (instance ?? current).connection(DRILL_DATABASE);
+      return (instance ?? current).connection(database);
     },
   };
-  setup.recorder.measure('recovery', {
-    procedure: scenario.recovery.procedure,
-    title: recoveryDefinition(scenario.recovery.procedure).title,
-  });
-  for (const spec of scenario.backup) await backupDefinition(spec.method).prepare?.(drill, spec);
-  return drill;
 }

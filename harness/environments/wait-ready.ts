@@ -1,5 +1,6 @@
-import pg from 'pg';
+import { budgetMs } from '../engine/budgets.js';
 import { DrillError } from '../engine/errors.js';
+import { withClient } from '../util/pg-client.js';
 import { retryUntil } from '../util/retry.js';
 import type { PgInstance } from './types.js';
 
@@ -7,7 +8,7 @@ import type { PgInstance } from './types.js';
  * Waits until the instance accepts connections and answers a query. Stops early, with the log's last lines,
  * when the postmaster exits during startup.
  */
-export async function waitUntilAccepting(instance: PgInstance, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilAccepting(instance: PgInstance, timeoutMs = budgetMs('startup')): Promise<void> {
   const stopWaiting = new AbortController();
   let exited = false;
   void instance.exited().then(() => {
@@ -18,17 +19,10 @@ export async function waitUntilAccepting(instance: PgInstance, timeoutMs = 60_00
   try {
     await retryUntil(
       `${instance.name}: PostgreSQL accepting connections on ${conn.host}:${conn.port}`,
-      async () => {
-        const c = new pg.Client({ ...instance.connection(), connectionTimeoutMillis: 2000 });
-        c.on('error', () => {});
-        try {
-          await c.connect();
-          await c.query('SELECT 1');
-          return true;
-        } finally {
-          await c.end().catch(() => {});
-        }
-      },
+      () =>
+        withClient(instance.connection(), async (c) => (await c.query('SELECT 1')).rowCount === 1, {
+          connectTimeoutMs: 2000,
+        }),
       (ok) => ok,
       { timeoutMs, intervalMs: 100, signal: stopWaiting.signal },
     );

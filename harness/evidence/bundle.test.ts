@@ -11,8 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
-import { afterAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { DrillError } from '../engine/errors.js';
 import { EXIT_CODES } from '../engine/exit-codes.js';
 import evidenceCommand from '../cli/commands/evidence.js';
@@ -20,6 +19,7 @@ import { loadFixture } from '../../reports/fixtures/index.js';
 import { createBundle } from './bundle.js';
 import { extractTarGz } from './tar.js';
 import { verifyBundle } from './verify.js';
+import { runCommand } from '../testing/in-process-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'drdrill-evidence-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,28 +63,7 @@ function allFiles(dir: string): string[] {
   );
 }
 
-/** Runs `drdrill evidence ...` through the real command module; resolves with stdout or rejects with its error. */
-async function evidence(args: string[]): Promise<string> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await yargs(['evidence', ...args])
-      .command(evidenceCommand as never)
-      .strict()
-      .fail((msg, err) => {
-        throw err ?? new DrillError('invalid-config', msg);
-      })
-      .parseAsync();
-    return stdout;
-  } finally {
-    spy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const evidence = (args: string[]): Promise<string> => runCommand(evidenceCommand, ['evidence', ...args]);
 
 describe('evidence bundle', () => {
   test('holds journal, reports, redacted logs and tool outputs, and verifies', async () => {

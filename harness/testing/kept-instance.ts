@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { findPostgresBinDir } from '../environments/native/postgres-binaries.js';
 import { parseAckFile, parseChangeFile } from '../workload/ack-files.js';
 import type { Ack } from '../workload/writes.js';
 import { freePort } from '../util/ports.js';
 import { postgresAccount } from '../util/process.js';
+import { connectClient } from '../util/pg-client.js';
 import { retryUntil } from '../util/retry.js';
 
 /**
@@ -48,12 +49,7 @@ export async function startKeptInstance(
   const conn = { host: '127.0.0.1', port, user: 'postgres', database: 'drdrill' };
   const client = await retryUntil(
     `kept ${instance} accepting connections`,
-    async () => {
-      const c = new pg.Client(conn);
-      c.on('error', () => {});
-      await c.connect();
-      return c;
-    },
+    () => connectClient(conn),
     () => true,
     { timeoutMs: 30_000 },
   );

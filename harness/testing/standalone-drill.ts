@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Drill } from '../engine/context.js';
+import { provisionedDrill } from '../engine/provision.js';
 import { Recorder } from '../engine/recorder.js';
 import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import { RtoTimeline } from '../measurement/rto-timeline.js';
@@ -25,17 +26,7 @@ export async function standaloneDrill(opts: {
   const store = new ObjectStore(env.objectStore);
   await store.ensureBucket();
   opts.onTeardown('close the object store client', async () => store.destroy());
-  const instances = new Map<string, PgInstance>([[opts.primary.name, opts.primary]]);
-  let current = opts.primary;
-  const retired: PgInstance[] = [];
-  const workload = new WorkloadWriter({
-    rate: 1,
-    profile: ledgerOnlyProfile(),
-    ackFile: join(env.workDir, 'acks.csv'),
-    changeFile: join(env.workDir, 'changes.csv'),
-    logger: silentLogger,
-  });
-  return {
+  const setup = {
     loaded,
     scenario: loaded.scenario,
     runId: `standalone-${Date.now().toString(36)}`,
@@ -47,6 +38,8 @@ export async function standaloneDrill(opts: {
     signal: new AbortController().signal,
     onTeardown: opts.onTeardown,
     saveArtifact: async () => '',
+  };
+  const parts = {
     env,
     store,
     environmentRecord: {
@@ -56,17 +49,16 @@ export async function standaloneDrill(opts: {
       tools: {},
       host: { platform: process.platform, arch: process.arch, node: process.version, cpus: 1 },
     },
-    instances,
+    instances: new Map<string, PgInstance>([[opts.primary.name, opts.primary]]),
     standbys: [],
-    workload,
-    get primary() {
-      return current;
-    },
-    retired,
-    replacePrimary(instance) {
-      retired.push(current);
-      current = instance;
-    },
-    db: (instance) => (instance ?? current).connection(opts.database ?? 'postgres'),
+    workload: new WorkloadWriter({
+      rate: 1,
+      profile: ledgerOnlyProfile(),
+      ackFile: join(env.workDir, 'acks.csv'),
+      changeFile: join(env.workDir, 'changes.csv'),
+      logger: silentLogger,
+    }),
+    primary: opts.primary,
   };
+  return provisionedDrill(setup, parts, opts.database ?? 'postgres');
 }

@@ -1,7 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yargs from 'yargs';
-import { beforeAll, describe, expect, test, vi } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import auditCommand from '../../harness/cli/commands/audit.js';
 import { DrillError } from '../../harness/engine/errors.js';
 import { EXIT_CODES } from '../../harness/engine/exit-codes.js';
@@ -12,6 +11,7 @@ import { loadFixture, type FixtureName } from '../fixtures/index.js';
 import { renderDrillReports } from '../index.js';
 import type { FrameworkAudit } from './audit.js';
 import { CONTROLS_FILE, parseControlMap } from './control-map.js';
+import { runCommand } from '../../harness/testing/in-process-cli.js';
 
 const PLAN = join(packageRoot(), 'reports', 'fixtures', 'drp-plan.yaml');
 let results: string;
@@ -29,26 +29,7 @@ beforeAll(async () => {
   await createBundle({ drillDir: join(results, 'accidental-delete') });
 });
 
-/** The audit command in this process (the built CLI is exercised by the tests that check exit codes). */
-async function audit(args: string[]): Promise<string> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await yargs(['audit', ...args])
-      .command(auditCommand as never)
-      .strict()
-      .fail((msg, err) => {
-        throw err ?? new DrillError('invalid-config', msg);
-      })
-      .parseAsync();
-    return stdout;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const audit = (args: string[]): Promise<string> => runCommand(auditCommand, ['audit', ...args]);
 
 async function auditJson(dir: string, ...args: string[]): Promise<FrameworkAudit> {
   return JSON.parse(await audit([dir, '--format', 'json', '--as-of', '2025-11-01', ...args])) as FrameworkAudit;

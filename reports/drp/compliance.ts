@@ -204,7 +204,7 @@ function backupCoverage(plan: Plan, journals: Journal[]): Compliance['backups'] 
     const exercisedBy = new Map<string, string>();
     for (const j of journals) {
       if (j.verdict !== 'passed') continue;
-      if (j.backups.some((bk) => b.methods.includes(bk.method as never))) {
+      if (j.backups.some((bk) => b.methods.includes(bk.method))) {
         const previous = exercisedBy.get(j.drill);
         if (!previous || previous < j.startedAt) exercisedBy.set(j.drill, j.startedAt);
       }

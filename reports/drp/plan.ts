@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { BACKUP_METHODS } from '../../harness/backups/index.js';
 import { DrillError, errorMessage } from '../../harness/engine/errors.js';
 import { FREQUENCY_HELP, parseCadence, type Cadence } from './cadence.js';
 
@@ -44,7 +45,13 @@ export const planSchema = z.strictObject({
       z.strictObject({
         kind: z.string().min(1),
         schedule: z.string().min(1),
-        methods: z.array(z.enum(['basebackup', 'dump', 'pgbackrest'])).default([]),
+        methods: z
+          .array(
+            z.string().refine((m) => (BACKUP_METHODS as readonly string[]).includes(m), {
+              message: `must be one of ${BACKUP_METHODS.join(', ')}`,
+            }),
+          )
+          .default([]),
       }),
     )
     .default([]),

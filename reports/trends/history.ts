@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DrillError, errorMessage } from '../../harness/engine/errors.js';
 import type { Journal } from '../../harness/engine/journal.js';
-import { findJournalFiles, parseJournal, readJournalFile } from '../journals.js';
+import { findJournalFiles, readJournalFile } from '../journals.js';
+import { defaultS3Client, journalsFromS3, parseS3Url } from '../journals-from-s3.js';
 
 /** Journals of past drills from a directory or an S3 prefix (s3://bucket/prefix). */
 export async function loadHistory(source: string, s3?: S3Client): Promise<Journal[]> {
@@ -18,18 +19,6 @@ export async function loadHistory(source: string, s3?: S3Client): Promise<Journa
     );
   }
   return Promise.all(files.map(readJournalFile));
-}
-
-/** Endpoint and region from the standard AWS variables; credentials from the SDK's default chain. */
-function defaultS3Client(): S3Client {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    // As in harness/objectstore: S3-compatible stores (s3rver, older MinIO) mishandle the SDK's default checksums.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
 }
 
 /** Where a journal lives in a history: <drill>/<start time>/journal.json, so runs never collide. */
@@ -56,7 +45,7 @@ export async function saveHistory(source: string, journals: Journal[], s3?: S3Cl
     }
     return out;
   }
-  const { bucket, prefix } = parseS3Url(source);
+  const { bucket, prefix } = parseS3Url(source, '--trends');
   const client = s3 ?? defaultS3Client();
   for (const j of journals) {
     const key = `${prefix}${prefix && !prefix.endsWith('/') ? '/' : ''}${historyKey(j)}`;
@@ -79,32 +68,6 @@ export async function saveHistory(source: string, journals: Journal[], s3?: S3Cl
   return out;
 }
 
-function parseS3Url(url: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m) throw new DrillError('invalid-config', `--trends ${url}: expected s3://bucket/prefix`);
-  return { bucket: m[1]!, prefix: m[2]! };
-}
-
-async function loadFromS3(url: string, s3: S3Client): Promise<Journal[]> {
-  const { bucket, prefix } = parseS3Url(url);
-  const keys: string[] = [];
-  let token: string | undefined;
-  try {
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      for (const o of page.Contents ?? []) if (o.Key?.endsWith('journal.json')) keys.push(o.Key);
-      token = page.NextContinuationToken;
-    } while (token);
-    const out: Journal[] = [];
-    for (const key of keys.sort()) {
-      const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
-      out.push(parseJournal(body, `s3://${bucket}/${key}`));
-    }
-    return out;
-  } catch (err) {
-    if (err instanceof DrillError) throw err;
-    throw new DrillError('error', `--trends ${url}: ${errorMessage(err)}`);
-  }
+function loadFromS3(url: string, s3: S3Client): Promise<Journal[]> {
+  return journalsFromS3(url, s3, { label: '--trends', allowEmpty: true });
 }

@@ -1,18 +1,11 @@
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { annotateJournal } from '../../evidence/annotate.js';
 
-interface Args {
-  journal: string;
-  finding: string;
-  remediation?: string;
-  by?: string;
-  keyEnv?: string;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'annotate <journal>',
   describe: "Record a finding and its remediation in a drill's journal and reports, signed into its evidence bundle",
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('journal', {
         type: 'string',
@@ -39,5 +32,4 @@ const command: CommandModule<object, Args> = {
     for (const b of result.bundles)
       process.stdout.write(`annotate: evidence bundle ${b.dir} re-hashed${b.signed ? ' and re-signed' : ''}\n`);
   },
-};
-export default command;
+});

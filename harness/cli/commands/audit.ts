@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { auditFramework, gatherDrillRecords } from '../../../reports/compliance/audit.js';
-import { FRAMEWORKS, type Framework } from '../../../reports/compliance/control-map.js';
-import { AUDIT_FORMATS, renderAudit, type AuditFormat } from '../../../reports/compliance/render.js';
+import { FRAMEWORKS } from '../../../reports/compliance/control-map.js';
+import { AUDIT_FORMATS, renderAudit } from '../../../reports/compliance/render.js';
 import { assessCompliance } from '../../../reports/drp/compliance.js';
 import { loadPlan, parseAsOf } from '../../../reports/drp/plan.js';
 import { enforceGates, FAIL_ON_HELP, gateFailures, parseFailOn } from '../../../reports/gates.js';
@@ -11,23 +12,11 @@ import { uniqueRuns } from '../../../reports/journals.js';
 import { loadHistory } from '../../../reports/trends/history.js';
 import { redact } from '../../util/logger.js';
 
-interface Args {
-  results: string;
-  framework: Framework;
-  drp?: string;
-  trends?: string;
-  asOf?: string;
-  format: AuditFormat;
-  out?: string;
-  failOn?: string;
-  keyEnv?: string;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'audit <results>',
   describe:
     "List each control of DORA, SOC 2 or ISO 27001 with the drills' evidence for it (links into reports and bundles) and what is missing",
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('results', {
         type: 'string',
@@ -44,7 +33,7 @@ const command: CommandModule<object, Args> = {
         describe: 'history of past journals (a directory or s3://bucket/prefix), for last tested and next due',
       })
       .option('as-of', { type: 'string', describe: 'assess as of this date (YYYY-MM-DD); default now' })
-      .option('format', { choices: AUDIT_FORMATS, default: 'text', describe: 'output format' })
+      .option('format', { choices: AUDIT_FORMATS, default: 'text' as const, describe: 'output format' })
       .option('out', {
         type: 'string',
         describe: 'write to this file instead of stdout (links are made relative to it)',
@@ -53,7 +42,7 @@ const command: CommandModule<object, Args> = {
       .option('key-env', {
         type: 'string',
         describe: "environment variable holding the key that checks the bundles' signatures",
-      }) as never,
+      }),
   handler: async (argv) => {
     const gates = parseFailOn(argv.failOn, { hasPlan: !!argv.drp, command: 'audit' });
     const asOf = parseAsOf(argv.asOf);
@@ -75,5 +64,4 @@ const command: CommandModule<object, Args> = {
     } else process.stdout.write(text);
     enforceGates(gateFailures(gates, { journals: all, ...(compliance ? { compliance } : {}), audit }));
   },
-};
-export default command;
+});

@@ -1,26 +1,15 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { createBundle } from '../../evidence/bundle.js';
-import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../../evidence/sign.js';
+import { SIGNATURE_ALGORITHMS } from '../../evidence/sign.js';
 import { verifyBundle } from '../../evidence/verify.js';
 import { DrillError } from '../../engine/errors.js';
 
-interface BundleArgs {
-  drillDir: string;
-  out?: string;
-  tar: boolean;
-  sign?: SignatureAlgorithm;
-  keyEnv?: string;
-}
-interface VerifyArgs {
-  bundle: string;
-  keyEnv?: string;
-}
-
-const bundle: CommandModule<object, BundleArgs> = {
+const bundle = defineCommand({
   command: 'bundle <drillDir>',
   describe:
     'Bundle a drill for audit: journal, reports, redacted logs and tool outputs, SHA-256 manifest, optional signature',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('drillDir', {
         type: 'string',
@@ -51,12 +40,12 @@ const bundle: CommandModule<object, BundleArgs> = {
     );
     if (result.tarGz) process.stdout.write(`evidence: ${result.tarGz}\n`);
   },
-};
+});
 
-const verify: CommandModule<object, VerifyArgs> = {
+const verify = defineCommand({
   command: 'verify <bundle>',
   describe: 'Check every file of a bundle against its manifest (and its signature with --key-env)',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('bundle', { type: 'string', demandOption: true, describe: 'bundle directory or .tar.gz' })
       .option('key-env', {
@@ -85,16 +74,11 @@ const verify: CommandModule<object, VerifyArgs> = {
       `evidence: ${argv.bundle} verified: ${result.files} files match the manifest; ${sig}${amended}\n`,
     );
   },
-};
+});
 
-const command: CommandModule<object, object> = {
+export default defineCommand({
   command: 'evidence <command>',
   describe: 'Make and check signed evidence bundles for audit',
-  builder: (y: Argv) =>
-    y
-      .command(bundle as never)
-      .command(verify as never)
-      .demandCommand(1, 'Give a subcommand: bundle or verify'),
+  builder: (y: Argv) => verify(bundle(y)).demandCommand(1, 'Give a subcommand: bundle or verify'),
   handler: () => {},
-};
-export default command;
+});

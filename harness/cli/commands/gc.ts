@@ -1,19 +1,11 @@
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 
-interface Args {
-  all?: boolean;
-  run?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  kubernetes?: boolean;
-  context?: string;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'gc',
   describe:
     'Remove containers, networks and volumes that crashed drills left behind (found by the org.drdrill.run label)',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .option('run', { type: 'string', describe: 'only this run id' })
       .option('all', { type: 'boolean', describe: 'also remove resources of drills that are still running' })
@@ -33,8 +25,7 @@ const command: CommandModule<object, Args> = {
         );
     if (found.some((f) => f.status.startsWith('failed'))) process.exitCode = 4;
   },
-};
-export default command;
+});
 
 async function containerLeftovers(opts: { all: boolean; runId?: string; dryRun: boolean }) {
   const { containerEngine } = await import('../../environments/testcontainers/index.js');

@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import type { Command } from '../define-command.js';
 import annotate from './annotate.js';
 import audit from './audit.js';
 import evidence from './evidence.js';
@@ -13,7 +13,7 @@ import validate from './validate.js';
 import wal from './wal.js';
 
 /** Every CLI command, one module each. */
-export const commands: CommandModule<object, never>[] = [
+export const commands: Command[] = [
   run,
   validate,
   list,
@@ -26,4 +26,4 @@ export const commands: CommandModule<object, never>[] = [
   gc,
   kind,
   manifests,
-] as never;
+];

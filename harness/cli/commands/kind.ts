@@ -1,17 +1,12 @@
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { createLogger } from '../../util/logger.js';
 
-interface Args {
-  action: 'up' | 'down';
-  name: string;
-  addons: boolean;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'kind <action>',
   describe:
     'Create (up) or delete (down) a local kind cluster with csi-driver-host-path, VolumeSnapshots and an expandable StorageClass',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('action', { choices: ['up', 'down'] as const, demandOption: true })
       .option('name', { type: 'string', default: 'drdrill', describe: 'kind cluster name (context kind-<name>)' })
@@ -26,5 +21,4 @@ const command: CommandModule<object, Args> = {
     if (argv.action === 'down') return kindDown({ name: argv.name, say });
     await kindUp({ name: argv.name, addons: argv.addons, logger: createLogger({ level: 'warn' }), say });
   },
-};
-export default command;
+});

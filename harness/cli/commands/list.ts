@@ -1,18 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { shippedScenarioDir } from '../scenario-args.js';
 
-interface Args {
-  tag?: string;
-  json?: boolean;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'list',
   describe: 'List the shipped scenarios and their tags',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
       .option('json', { type: 'boolean', describe: 'machine-readable output' }),
@@ -35,5 +31,4 @@ const command: CommandModule<object, Args> = {
     const width = Math.max(...rows.map((r) => r.name.length), 4);
     for (const r of rows) process.stdout.write(`${r.name.padEnd(width)}  [${r.tags.join(', ')}]  ${r.description}\n`);
   },
-};
-export default command;
+});

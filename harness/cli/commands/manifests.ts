@@ -1,32 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { stringify } from 'yaml';
 import { DrillError } from '../../engine/errors.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
-interface Args {
-  what: 'cronjob' | 'suite' | 'backup-cronjobs';
-  scenarios?: string[];
-  namespace: string;
-  results: string;
-  image?: string;
-  schedule: string;
-  parallel: number;
-  s3Endpoint?: string;
-  dbHost?: string;
-  dbName?: string;
-  dbUser?: string;
-  dbPasswordSecret?: string;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'manifests <what> [scenarios..]',
   describe:
     "Print Kubernetes manifests for running drdrill in a cluster: a nightly CronJob, an Indexed Job per suite, or the seed's backup CronJobs",
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('what', { choices: ['cronjob', 'suite', 'backup-cronjobs'] as const, demandOption: true })
       .positional('scenarios', {
@@ -75,9 +61,9 @@ const command: CommandModule<object, Args> = {
         throw new DrillError('invalid-config', 'backup-cronjobs needs --db-host (the database Service)');
       const db = {
         host: argv.dbHost,
-        database: argv.dbName!,
-        user: argv.dbUser!,
-        passwordSecret: argv.dbPasswordSecret!,
+        database: argv.dbName,
+        user: argv.dbUser,
+        passwordSecret: argv.dbPasswordSecret,
       };
       docs.push(m.backupCronJob({ ...o, db }), m.backupVerificationCronJob({ ...o, db }));
     } else {
@@ -99,8 +85,7 @@ const command: CommandModule<object, Args> = {
         docs.map((d) => `---\n${stringify(d)}`).join(''),
     );
   },
-};
-export default command;
+});
 
 /** Scenario files by base name, each validated (and runnable on kubernetes) before anything is printed. */
 async function scenarioFiles(args: string[]): Promise<Record<string, string>> {

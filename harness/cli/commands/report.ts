@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { DrillError } from '../../engine/errors.js';
 import { EXIT_CODES } from '../../engine/exit-codes.js';
 import type { Journal } from '../../engine/journal.js';
@@ -23,25 +24,11 @@ import { loadHistory, saveHistory } from '../../../reports/trends/history.js';
 import { TRENDS_HTML, TRENDS_MD, writeTrends } from '../../../reports/trends/render.js';
 import { MetricsOutputs } from '../../metrics/outputs.js';
 
-interface Args {
-  journals?: string[];
-  reporter: string;
-  out: string;
-  drp?: string;
-  trends?: string;
-  regressionThreshold: number;
-  asOf?: string;
-  metrics?: string;
-  pushgateway?: string;
-  failOn?: string;
-  recordTrends: boolean;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'report [journals..]',
   describe:
     'Re-render reports from journals; with --drp, the plan compliance page; with --trends, RTO/RPO across past drills',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('journals', {
         type: 'string',
@@ -89,7 +76,7 @@ const command: CommandModule<object, Args> = {
       .option('pushgateway', {
         type: 'string',
         describe: 'push metrics of the newest run of each drill to this Pushgateway URL',
-      }) as never,
+      }),
   handler: async (argv) => {
     const reporters = parseReporterList(argv.reporter);
     const gates = parseFailOn(argv.failOn, { hasPlan: !!argv.drp, command: 'report' });
@@ -142,8 +129,7 @@ const command: CommandModule<object, Args> = {
       gateFailures(gates, { journals: unique([...journals, ...history]), ...(compliance ? { compliance } : {}) }),
     );
   },
-};
-export default command;
+});
 
 async function readJournals(paths: string[]): Promise<Journal[]> {
   const files: string[] = [];

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { environmentProvider } from '../../environments/index.js';
 import { DrillError } from '../../engine/errors.js';
 import { EXIT_CODES, type ExitCodeName } from '../../engine/exit-codes.js';
@@ -8,7 +9,7 @@ import type { Journal, Verdict } from '../../engine/journal.js';
 import { runDrill } from '../../engine/run-drill.js';
 import { Interruption } from '../../engine/task-runner.js';
 import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
-import { ENVIRONMENT_KINDS, type EnvironmentKind } from '../../scenario/schema.js';
+import { ENVIRONMENT_KINDS } from '../../scenario/schema.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { createLogger } from '../../util/logger.js';
 import { MetricsOutputs } from '../../metrics/outputs.js';
@@ -21,25 +22,12 @@ import {
 import { Progress } from '../progress.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
-interface Args {
-  scenarios: string[];
-  env?: EnvironmentKind;
-  out: string;
-  keep: boolean;
-  reporter: string;
-  tag?: string;
-  metrics?: string;
-  pushgateway?: string;
-  operator?: string;
-  approver?: string;
-}
-
 export const DEFAULT_REPORTERS = 'html,json';
 
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'run <scenarios..>',
   describe: 'Run drills: provision, inject the fault, recover, verify, measure, report',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .positional('scenarios', {
         type: 'string',
@@ -148,8 +136,7 @@ const command: CommandModule<object, Args> = {
         )
       ];
   },
-};
-export default command;
+});
 
 export function summaryLine(journals: Journal[]): string {
   const count = (v: Verdict) => journals.filter((j) => j.verdict === v).length;

@@ -1,17 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { journalJsonSchema } from '../../engine/journal.js';
 import { scenarioJsonSchema } from '../../scenario/json-schema.js';
 
-interface Args {
-  write?: string;
-  journal?: boolean;
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'schema',
   describe: 'Print the JSON Schema of scenario files (for editor completion), or of journals with --journal',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y
       .option('write', { type: 'string', describe: 'write it to this file instead of stdout' })
       .option('journal', { type: 'boolean', describe: 'the schema of journal.json instead of scenarios' }),
@@ -20,5 +16,4 @@ const command: CommandModule<object, Args> = {
     if (argv.write) await writeFile(argv.write, text);
     else process.stdout.write(text);
   },
-};
-export default command;
+});

@@ -1,17 +1,14 @@
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { EXIT_CODES } from '../../engine/exit-codes.js';
 import { loadScenarioFile, ScenarioError } from '../../scenario/load.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
-interface Args {
-  files: string[];
-}
-
-const command: CommandModule<object, Args> = {
+export default defineCommand({
   command: 'validate <files..>',
   describe: 'Check scenario files without running anything',
-  builder: (y) =>
+  builder: (y: Argv) =>
     y.positional('files', {
       type: 'string',
       array: true,
@@ -32,5 +29,4 @@ const command: CommandModule<object, Args> = {
     }
     process.exitCode = bad ? EXIT_CODES['invalid-config'] : EXIT_CODES.passed;
   },
-};
-export default command;
+});

@@ -1,13 +1,13 @@
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { defineCommand } from '../define-command.js';
 import { runWalCommand } from '../../wal/wal-command.js';
 
-const command: CommandModule = {
+export default defineCommand({
   command: 'wal <action>',
   describe: 'Archive or fetch one WAL file (for archive_command / restore_command)',
-  builder: (y) => y.strict(false).help(false),
+  builder: (y: Argv) => y.strict(false).help(false),
   handler: async () => {
     const i = process.argv.indexOf('wal');
     process.exitCode = await runWalCommand(process.argv.slice(i + 1));
   },
-};
-export default command;
+});

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DrillError } from '../../engine/errors.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 import { registerSecret, silentLogger } from '../../util/logger.js';
-import { packageRoot } from '../../util/paths.js';
+import { walToolPath } from '../wal-tool.js';
 import type {
   EnvironmentProvider,
   EnvironmentStartOptions,
@@ -32,15 +30,12 @@ import {
 } from './names.js';
 import { checkReachableFromPods, startObjectStore } from './object-store.js';
 
-const WAL_TOOL_FILE = 'wal-tool.cjs';
 const NAMESPACE_GONE_MS = 120_000;
 
 export const kubernetesProvider: EnvironmentProvider = {
   kind: 'kubernetes',
   async checkPrerequisites(spec: EnvironmentSpec) {
-    const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
-    if (!existsSync(walTool))
-      throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    walToolPath();
     checkReachableFromPods(spec.objectStore);
     const cluster = await connectCluster({ context: contextFromSpec(spec), logger: silentLogger });
     try {
@@ -111,7 +106,7 @@ export class KubernetesEnvironment implements StartedEnvironment {
     });
     env._password = randomBytes(16).toString('hex');
     registerSecret(env._password);
-    env._walTool = await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE));
+    env._walTool = await readFile(walToolPath());
     const forInstances = { ...env.objectStore, endpoint: env.objectStore.endpointForInstances };
     const credentials = secretManifest(stamp, CREDENTIALS_SECRET, {
       pgpass: `*:*:*:postgres:${env._password}\n`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DrillError } from '../../engine/errors.js';
 import { SkipDrill } from '../../engine/skip.js';
@@ -485,7 +485,7 @@ export class KubeInstance implements PgInstance {
     opts: {
       stdin?: Buffer;
       stdinFile?: { file: string; length: number };
-      stdout?: NodeJS.WritableStream;
+      stdout?: Writable;
       timeoutMs?: number;
       allowFailure?: boolean;
       label?: string;
@@ -498,7 +498,7 @@ export class KubeInstance implements PgInstance {
         : undefined;
     const r = await this._deps.cluster.exec(this._ns, this.pod, POSTGRES_CONTAINER, command, {
       ...(stdin ? { stdin } : {}),
-      ...(opts.stdout ? { stdout: opts.stdout as never } : {}),
+      ...(opts.stdout ? { stdout: opts.stdout } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
     if (r.code !== 0 && !opts.allowFailure) {

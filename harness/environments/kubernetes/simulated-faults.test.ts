@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { TaskRunner } from '../../engine/task-runner.js';
 import { environmentSchema } from '../../scenario/schema.js';
 import { silentLogger } from '../../util/logger.js';
+import { withClient } from '../../util/pg-client.js';
 import { KubernetesEnvironment } from './index.js';
 import type { KubeInstance } from './instance.js';
 import type * as Connect from './connect.js';
@@ -35,13 +36,7 @@ function callsSince(mark: number): string[] {
 }
 
 async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
-  const c = new pg.Client(primary.connection('postgres'));
-  await c.connect();
-  try {
-    return (await c.query<T>(sql)).rows;
-  } finally {
-    await c.end();
-  }
+  return withClient(primary.connection('postgres'), async (c) => (await c.query<T>(sql)).rows);
 }
 
 describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulated)', () => {
@@ -181,13 +176,10 @@ describe.skipIf(!root)('kubernetes faults on the simulated cluster (L3, simulate
     expect(backup).toMatchObject({ method: 'volume-snapshot', bytes: 160 * 2 ** 20 });
     await query('INSERT INTO t SELECT g, md5(g::text) FROM generate_series(301, 400) g');
     const restored = await restoreFromSnapshot(env, { instanceName: 'from-snap', snapshot: backup.id });
-    const c = new pg.Client(restored.connection('postgres'));
-    await c.connect();
-    try {
-      expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe('300');
-    } finally {
-      await c.end();
-    }
+    const rows = await withClient(restored.connection('postgres'), (c) =>
+      c.query<{ n: string }>('SELECT count(*) AS n FROM t'),
+    );
+    expect(rows.rows[0]!.n).toBe('300');
     const sts = env.applied.find((a) => a.kind === 'StatefulSet' && a.name === 'from-snap');
     expect(sts).toBeDefined();
     await restored.stop();

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DrillError } from '../../engine/errors.js';
 import { registerSecret } from '../../util/logger.js';
-import { packageRoot } from '../../util/paths.js';
 import { postgresAccount, runProcess } from '../../util/process.js';
 import { resolveObjectStoreSpec } from '../object-store-spec.js';
+import { WAL_TOOL_FILE, walToolPath } from '../wal-tool.js';
 import type {
   EnvironmentProvider,
   EnvironmentStartOptions,
@@ -23,7 +23,6 @@ import { tmpfsSupport } from './tmpfs-volume.js';
 import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 
-export const WAL_TOOL_FILE = 'wal-tool.cjs';
 const S3_LOG = 's3rver.log';
 
 export const nativeProvider: EnvironmentProvider = {
@@ -32,9 +31,7 @@ export const nativeProvider: EnvironmentProvider = {
     findPostgresBinDir(spec.postgres.version);
     postgresAccount();
     if (spec.objectStore.kind === 's3') resolveObjectStoreSpec(spec.objectStore, 'check', 'check');
-    const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
-    if (!existsSync(walTool))
-      throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    walToolPath();
   },
   async start(opts) {
     return NativeEnvironment.start(opts);
@@ -177,7 +174,7 @@ async function installWalTool(
   const dir = join(workDir, 'wal-tool');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const script = join(dir, WAL_TOOL_FILE);
-  await copyFile(join(packageRoot(), 'dist', WAL_TOOL_FILE), script);
+  await copyFile(walToolPath(), script);
   const config = join(dir, 'wal-config.json');
   await writeFile(config, JSON.stringify(store, null, 2), { mode: 0o600 });
   if (account) {

@@ -12,6 +12,7 @@ import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { mountTmpfs } from './tmpfs-volume.js';
 import { waitUntilAccepting } from '../wait-ready.js';
+import { fileTail } from '../log-tail.js';
 import {
   baseServerSettings,
   HARNESS_CONF,
@@ -290,9 +291,8 @@ export class NativeInstance implements PgInstance {
     await this._own(file);
   }
 
-  async logTail(lines = 40): Promise<string> {
-    const text = await readFile(this.logFile, 'utf8').catch(() => '');
-    return text.split('\n').filter(Boolean).slice(-lines).join('\n');
+  logTail(lines = 40): Promise<string> {
+    return fileTail(this.logFile, lines);
   }
 
   walCommand(action: 'push' | 'fetch', placeholders: string): string {

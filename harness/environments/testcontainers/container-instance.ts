@@ -15,6 +15,7 @@ import {
 } from '../server-settings.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { waitUntilAccepting } from '../wait-ready.js';
+import { fileTail } from '../log-tail.js';
 import { ContainerShell, engineMessage, type Dockerode } from './container-shell.js';
 import { containerStartError } from './images.js';
 
@@ -354,9 +355,8 @@ export class ContainerInstance implements PgInstance {
     await this.writeFile('postgresql.auto.conf', existing + renderConf(settings));
   }
 
-  async logTail(lines = 40): Promise<string> {
-    const text = await readFile(this.logFile, 'utf8').catch(() => '');
-    return text.split('\n').filter(Boolean).slice(-lines).join('\n');
+  logTail(lines = 40): Promise<string> {
+    return fileTail(this.logFile, lines);
   }
 
   walCommand(action: 'push' | 'fetch', placeholders: string): string {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { DrillError } from '../../engine/errors.js';
 import { registerSecret } from '../../util/logger.js';
-import { packageRoot } from '../../util/paths.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
+import { walToolPath } from '../wal-tool.js';
 import type {
   EnvironmentProvider,
   EnvironmentStartOptions,
@@ -21,15 +20,12 @@ import { ensureImage, resolveImages, type ResolvedImages } from './images.js';
 import { collectGarbage, drillLabels, INSTANCE_LABEL } from './labels.js';
 import { checkReachableFromContainers, startObjectStore } from './object-store.js';
 
-const WAL_TOOL_FILE = 'wal-tool.cjs';
 const ENGINE_TIMEOUT_MS = 20_000;
 
 export const testcontainersProvider: EnvironmentProvider = {
   kind: 'testcontainers',
   async checkPrerequisites(spec: EnvironmentSpec) {
-    const walTool = join(packageRoot(), 'dist', WAL_TOOL_FILE);
-    if (!existsSync(walTool))
-      throw new DrillError('missing-prerequisite', `${walTool} is missing; run "npm run build" first`);
+    walToolPath();
     checkReachableFromContainers(spec.objectStore);
     const docker = (await containerEngine()).container.dockerode;
     const images = await resolveImages(docker, spec);
@@ -123,7 +119,7 @@ class TestcontainersEnvironment implements StartedEnvironment {
     );
     const instanceFiles = {
       walTool: {
-        script: await readFile(join(packageRoot(), 'dist', WAL_TOOL_FILE)),
+        script: await readFile(walToolPath()),
         config: JSON.stringify(
           {
             ...objectStore,
