@@ -4,6 +4,7 @@ import type { RecoveryPoint } from '../measurement/recovery-point.js';
 import type { RtoTimeline } from '../measurement/rto-timeline.js';
 import type { ObjectStore } from '../objectstore/client.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import type { AnyScenario } from '../scenario/kinds.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Logger } from '../util/logger.js';
 import type { WorkloadWriter } from '../workload/writer.js';
@@ -14,13 +15,14 @@ import type { Recorder } from './recorder.js';
 export const DRILL_DATABASE = 'drdrill';
 
 /**
- * A drill before provisioning: what exists from the first moment (the scenario, where outputs go, the
+ * A run before provisioning: what exists from the first moment (the scenario, where outputs go, the
  * recorder). Like testcontainers' container and started container, the provisioned `Drill` is a separate
- * type, so nothing can reach an environment or an instance before they exist.
+ * type, so nothing can reach an environment or an instance before they exist. Every scenario kind starts
+ * from this; `S` is its scenario.
  */
-export interface DrillSetup {
-  readonly loaded: LoadedScenario;
-  readonly scenario: Scenario;
+export interface ScenarioSetup<S extends AnyScenario = AnyScenario> {
+  readonly loaded: LoadedScenario<S>;
+  readonly scenario: S;
   readonly runId: string;
   readonly workDir: string;
   /** Directory for this drill's outputs (journal, reports, logs, tool outputs). */
@@ -34,6 +36,8 @@ export interface DrillSetup {
   /** Saves a tool output or log as an artifact of the drill (redacted); returns its path. */
   readonly saveArtifact: (name: string, content: string, description: string) => Promise<string>;
 }
+
+export type DrillSetup = ScenarioSetup<Scenario>;
 
 /** A provisioned drill: environment, object store, primary and workload writer exist. */
 export interface Drill extends DrillSetup {

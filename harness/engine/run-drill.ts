@@ -1,252 +1,28 @@
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RtoTimeline } from '../measurement/rto-timeline.js';
+import type { AnyScenario, ScenarioKind, ScenarioOfKind } from '../scenario/kinds.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { parseDuration } from '../scenario/fields.js';
-import { now } from '../util/clock.js';
-import { createLogger, redact, redactDeep, type Logger } from '../util/logger.js';
-import { budgets } from './budgets.js';
-import type { StartedEnvironment } from '../environments/types.js';
-import type { Drill, DrillSetup } from './context.js';
-import { collectFailureEvidence } from './failure-evidence.js';
-import { JOURNAL_SCHEMA_VERSION, PHASE_NAMES, type Journal, type PhaseName, type PhaseRecord } from './journal.js';
-import { drillPhases } from './phases.js';
-import { provision } from './provision.js';
-import { Recorder, round } from './recorder.js';
-import { SkipDrill } from './skip.js';
-import { DrillError, errorMessage } from './errors.js';
-import { Interruption, TaskRunner, type Task } from './task-runner.js';
-import { decideVerdict, evaluateObjectives } from './verdict.js';
-import { DRDRILL_VERSION } from './version.js';
-import { auditRecord, type RunAuditOptions } from '../evidence/audit-record.js';
+import { drillPlan } from './drill-plan.js';
+import type { Journal } from './journal.js';
+import type { ScenarioPlan } from './plan.js';
+import { runScenario, type RunScenarioOptions } from './run-scenario.js';
 
-export interface RunDrillOptions {
-  outDir: string;
-  keep: boolean;
-  /** Aborted with an Interruption on SIGINT/SIGTERM. */
-  signal: AbortSignal;
-  logger: Logger;
-  onPhase?(drill: string, phase: PhaseName, state: 'begin' | 'end', record?: PhaseRecord): void;
-  /** --operator, --approver: carried into journal.audit with the scenario's owner, runbook and rationale. */
-  audit?: RunAuditOptions;
+export type RunDrillOptions = RunScenarioOptions;
+
+/** The plan of each scenario kind; total over ScenarioKind. */
+const plans: {
+  [K in ScenarioKind]: (loaded: LoadedScenario<ScenarioOfKind<K>>) => ScenarioPlan<ScenarioOfKind<K>, unknown>;
+} = {
+  Drill: drillPlan,
+};
+
+/** Runs one loaded scenario, of any kind, and returns its journal; never throws for a failed run. */
+export function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): Promise<Journal> {
+  return runWithPlan(loaded, opts);
 }
 
-/** Runs one drill end to end and returns its journal; never throws for drill failures. */
-export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): Promise<Journal> {
-  const scenario = loaded.scenario;
-  const name = scenario.metadata.name;
-  const runId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const outDir = join(opts.outDir, name);
-  mkdirSync(outDir, { recursive: true });
-  const logger = fileAndConsoleLogger(opts.logger, join(outDir, 'drill.log'), name);
-  const origin = now();
-  const recorder = new Recorder(origin);
-  const phases: PhaseRecord[] = [];
-
-  // The drill's own abort: the caller's signal (SIGINT) or the deadline.
-  const controller = new AbortController();
-  const forward = () => controller.abort(opts.signal.reason);
-  opts.signal.addEventListener('abort', forward, { once: true });
-  if (opts.signal.aborted) forward();
-  const deadline = setTimeout(
-    () => controller.abort(new Interruption('timedout', `deadline of ${scenario.deadline} passed`)),
-    parseDuration(scenario.deadline),
-  );
-
-  const runner = new TaskRunner(controller.signal);
-  const setup: DrillSetup = {
-    loaded,
-    scenario,
-    runId,
-    workDir: join(process.env.DRDRILL_WORK_DIR ?? tmpdir(), `drdrill-${runId}`),
-    outDir,
-    logger,
-    recorder,
-    rto: new RtoTimeline(),
-    signal: controller.signal,
-    onTeardown: (title, fn) => runner.addTeardown(title, fn),
-    async saveArtifact(file, content, description) {
-      const path = join(outDir, 'artifacts', file);
-      await mkdir(join(outDir, 'artifacts'), { recursive: true });
-      await writeFile(path, redact(content));
-      recorder.artifacts.push({ name: file, path: `artifacts/${file}`, description });
-      return path;
-    },
-  };
-  let drill: Drill | undefined;
-  // Known as soon as it started, even when provisioning fails later: it adds its own fields to the journal.
-  let env: StartedEnvironment | undefined;
-  const provisioned = (): Drill => {
-    if (!drill) throw new DrillError('error', 'the drill was not provisioned');
-    return drill;
-  };
-
-  const timed = (phase: PhaseName, fn: () => Promise<void>): Task => ({
-    title: phase,
-    run: async () => {
-      const t0 = now();
-      recorder.phase = phase;
-      opts.onPhase?.(name, phase, 'begin');
-      logger.debug(`phase ${phase}: begin`);
-      const finish = (status: PhaseRecord['status'], error?: unknown) => {
-        const record: PhaseRecord = {
-          name: phase,
-          start: new Date(t0).toISOString(),
-          end: new Date(now()).toISOString(),
-          seconds: round((now() - t0) / 1000),
-          status,
-          ...(error ? { error: redact(errorMessage(error)) } : {}),
-        };
-        phases.push(record);
-        opts.onPhase?.(name, phase, 'end', record);
-      };
-      try {
-        await fn();
-        finish('passed');
-      } catch (err) {
-        finish(phaseStatusFor(err, controller.signal), err);
-        throw err;
-      }
-    },
-  });
-
-  const tasks: Task[] = [
-    timed('provision', async () => {
-      drill = await provision(setup, opts.keep, (started) => (env = started));
-    }),
-    ...drillPhases(!!scenario.fault).map((p) => timed(p.name, () => p.run(provisioned()))),
-  ];
-
-  // Ctrl-C lands between awaits: a phase that is still running sees its resources torn down under it.
-  controller.signal.addEventListener(
-    'abort',
-    () => logger.warn(`${errorMessage(controller.signal.reason)}: cleaning up`),
-    { once: true },
-  );
-  const result = await runner.run(tasks);
-  clearTimeout(deadline);
-
-  const envFields = env?.journalFields?.() ?? {};
-  const objectives = evaluateObjectives(loaded, recorder, envFields.simulated === true);
-  const preliminary = decideVerdict({
-    result,
-    recorder,
-    objectives,
-    teardownErrors: [],
-    fault: drill?.fault,
-    baseline: drill?.baseline,
-  });
-  // The logs of a drill that did not pass are evidence: keep them before teardown deletes the work directory.
-  if (preliminary.verdict !== 'passed' && drill)
-    await collectFailureEvidence(drill).catch((err: unknown) =>
-      logger.warn(`could not keep the logs: ${errorMessage(err)}`),
-    );
-
-  const t0 = now();
-  recorder.phase = 'teardown';
-  opts.onPhase?.(name, 'teardown', 'begin');
-  const teardownErrors: string[] = [];
-  await runner.runTeardowns((title, err) => {
-    teardownErrors.push(`${title}: ${errorMessage(err)}`);
-    logger.warn(`teardown step "${title}" failed: ${errorMessage(err)}`);
-  });
-  const teardownRecord: PhaseRecord = {
-    name: 'teardown',
-    start: new Date(t0).toISOString(),
-    end: new Date(now()).toISOString(),
-    seconds: round((now() - t0) / 1000),
-    status: teardownErrors.length ? 'error' : 'passed',
-    ...(teardownErrors.length ? { error: redact(teardownErrors.join('; ')) } : {}),
-  };
-  opts.onPhase?.(name, 'teardown', 'end', teardownRecord);
-  opts.signal.removeEventListener('abort', forward);
-
-  const { verdict, reason } = decideVerdict({
-    result,
-    recorder,
-    objectives,
-    teardownErrors,
-    fault: drill?.fault,
-    baseline: drill?.baseline,
-  });
-  const reached = new Set(phases.map((p) => p.name));
-  const allPhases: PhaseRecord[] = [
-    ...phases,
-    ...PHASE_NAMES.filter(
-      (p) => p !== 'teardown' && !reached.has(p) && (scenario.fault || !['inject', 'detect', 'recover'].includes(p)),
-    ).map((p): PhaseRecord => ({
-      name: p,
-      start: teardownRecord.start,
-      end: teardownRecord.start,
-      seconds: 0,
-      status: 'skipped',
-    })),
-    teardownRecord,
-  ].sort((a, b) => PHASE_NAMES.indexOf(a.name) - PHASE_NAMES.indexOf(b.name));
-
-  const journal: Journal = redactDeep({
-    schemaVersion: JOURNAL_SCHEMA_VERSION,
-    drdrillVersion: DRDRILL_VERSION,
-    drill: name,
-    runId,
-    scenario: { file: loaded.file, sha256: loaded.sha256, source: loaded.source, parsed: scenario },
-    startedAt: new Date(origin).toISOString(),
-    finishedAt: new Date(now()).toISOString(),
-    seconds: round((now() - origin) / 1000),
-    verdict,
-    ...(reason ? { reason } : {}),
-    ...(drill ? { environment: drill.environmentRecord } : {}),
-    ...envFields,
-    timeouts: budgets(),
-    phases: allPhases,
-    events: recorder.events,
-    measurements: recorder.measurements,
-    objectives,
-    checks: recorder.checks,
-    backups: recorder.backups,
-    artifacts: recorder.artifacts,
-    ...auditRecord(scenario.metadata, opts.audit),
-  });
-  await writeFile(join(outDir, 'journal.json'), JSON.stringify(journal, null, 2) + '\n');
-  logger.info(`verdict: ${verdict}${reason ? ` — ${reason}` : ''}`);
-  return journal;
-}
-
-function phaseStatusFor(err: unknown, signal: AbortSignal): PhaseRecord['status'] {
-  if (err instanceof Interruption) return err.kind;
-  if (signal.aborted && signal.reason instanceof Interruption) return signal.reason.kind;
-  if (err instanceof SkipDrill) return 'skipped';
-  if (err instanceof DrillError && err.exitCode === 'failed') return 'failed';
-  return 'error';
-}
-
-function fileAndConsoleLogger(parent: Logger, file: string, name: string): Logger {
-  const console = parent.child(name);
-  const fileLog = createLogger({
-    level: 'debug',
-    write: (line) => appendFileSync(file, `${new Date().toISOString()} ${line}\n`),
-  });
-  const both = (l: Logger, f: Logger): Logger => ({
-    debug: (m) => {
-      l.debug(m);
-      f.debug(m);
-    },
-    info: (m) => {
-      l.info(m);
-      f.info(m);
-    },
-    warn: (m) => {
-      l.warn(m);
-      f.warn(m);
-    },
-    error: (m) => {
-      l.error(m);
-      f.error(m);
-    },
-    child: (p) => both(l.child(p), f.child(p)),
-  });
-  return both(console, fileLog);
+function runWithPlan<K extends ScenarioKind>(
+  loaded: LoadedScenario<ScenarioOfKind<K>>,
+  opts: RunDrillOptions,
+): Promise<Journal> {
+  const kind: K = loaded.scenario.kind;
+  return runScenario<AnyScenario & ScenarioOfKind<K>, unknown>(loaded, plans[kind](loaded), opts);
 }

@@ -29,8 +29,8 @@ export interface VerdictInput {
   recorder: Recorder;
   objectives: ObjectiveResult[];
   teardownErrors: string[];
-  fault: FaultRecord | undefined;
-  baseline: Baseline | undefined;
+  fault?: FaultRecord | undefined;
+  baseline?: Baseline | undefined;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { scenarioSchema } from './schema.js';
+import { scenarioDocumentSchema } from './kinds.js';
 
 /** JSON Schema generated from the same zod definition that validates scenarios. */
 export function scenarioJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }),
+    ...z.toJSONSchema(scenarioDocumentSchema, { io: 'input', unrepresentable: 'any' }),
     $id: 'https://drdrill.dev/schema/drill.v1.schema.json',
     title: 'drdrill scenario (apiVersion drdrill/v1, kind Drill)',
   };

@@ -83,6 +83,9 @@ describe('scenario validation', () => {
       shipped,
       'scenarios/schema/drill.v1.schema.json is stale: run "node bin/drdrill.js schema --write scenarios/schema/drill.v1.schema.json"',
     ).toEqual(JSON.parse(JSON.stringify(scenarioJsonSchema())));
-    expect(Object.keys((shipped as { properties: object }).properties)).toContain('fault');
+    const drill = (shipped as { oneOf: { properties: { kind: { const: string } } & object }[] }).oneOf.find(
+      (o) => o.properties.kind.const === 'Drill',
+    );
+    expect(Object.keys(drill!.properties)).toContain('fault');
   });
 });

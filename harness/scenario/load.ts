@@ -3,15 +3,15 @@ import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { scenarioSchema, type Scenario } from './schema.js';
+import { kindSchema, scenarioDocumentSchema, type AnyScenario } from './kinds.js';
 import { parseObjectives, type Objective } from './objectives.js';
 import { DrillError } from '../engine/errors.js';
 
-export interface LoadedScenario {
+export interface LoadedScenario<S extends AnyScenario = AnyScenario> {
   file: string;
   source: string;
   sha256: string;
-  scenario: Scenario;
+  scenario: S;
   objectives: Objective[];
 }
 
@@ -49,8 +49,11 @@ export function parseScenario(source: string, file: string): LoadedScenario {
     return { file, line: pos.line, col: pos.col, path: '', message: e.message.split('\n')[0] ?? e.message };
   });
   if (problems.length === 0) {
-    const result = scenarioSchema.safeParse(doc.toJS() ?? {});
-    if (!result.success) problems.push(...result.error.issues.map((issue) => toProblem(issue, doc, lineCounter, file)));
+    const data: unknown = doc.toJS() ?? {};
+    const result = scenarioDocumentSchema.safeParse(data);
+    const schema = kindSchema((data as { kind?: unknown } | null)?.kind);
+    if (!result.success)
+      problems.push(...result.error.issues.map((issue) => toProblem(issue, doc, lineCounter, file, schema)));
     else {
       return {
         file,
@@ -84,7 +87,13 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
-function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file: string): ScenarioProblem {
+function toProblem(
+  issue: z.core.$ZodIssue,
+  doc: Document,
+  lc: LineCounter,
+  file: string,
+  schema: z.ZodType | undefined,
+): ScenarioProblem {
   let path = issue.path.map(String);
   let message = describeIssue(issue);
   let node = nodeAt(doc, path);
@@ -100,7 +109,7 @@ function toProblem(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, file
             .map((k) => `"${k}"`)
             .join(', ')})`
         : ''
-    }; expected one of ${knownKeys(issue.path.map(String))}`;
+    }; expected one of ${knownKeys(schema, issue.path.map(String))}`;
   }
   const offset = node?.range?.[0] ?? 0;
   const pos = lc.linePos(offset);
@@ -138,14 +147,14 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-function knownKeys(path: string[]): string {
-  const shape = shapeAt(path);
+function knownKeys(root: z.ZodType | undefined, path: string[]): string {
+  const shape = root ? shapeAt(root, path) : undefined;
   return shape ? shape.map((k) => `"${k}"`).join(', ') : '(see schema)';
 }
 
 /** Walk the zod schema along a data path to list the keys an object accepts. */
-function shapeAt(path: string[]): string[] | undefined {
-  let schema: unknown = scenarioSchema;
+function shapeAt(root: z.ZodType, path: string[]): string[] | undefined {
+  let schema: unknown = root;
   for (const segment of path) {
     schema = unwrap(schema);
     const def = (schema as { def?: Record<string, unknown> }).def;
