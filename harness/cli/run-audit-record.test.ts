@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Journal } from '../engine/journal.js';
 import { inlineScenarios, runCli, tempOutDir, workDir } from '../testing/run-cli.js';
+import { journalOf } from '../testing/journals.js';
 
 const scenario = `apiVersion: drdrill/v1
 kind: Drill
@@ -37,7 +37,7 @@ describe('the audit record of a real drill (PostgreSQL + s3rver)', () => {
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const drill = join(out, 'audited-smoke');
-    const journal = JSON.parse(readFileSync(join(drill, 'journal.json'), 'utf8')) as Journal;
+    const journal = journalOf(dirname(drill), basename(drill));
     expect(journal.audit).toEqual({
       owner: 'dba-team@example.com',
       runbook: { path: 'docs/runbooks/smoke.md', version: '3f2a9c1' },

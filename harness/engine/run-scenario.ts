@@ -169,8 +169,7 @@ export async function runScenario<S extends AnyScenario, C>(
   const reached = new Set(phases.map((p) => p.name));
   const allPhases: PhaseRecord[] = [
     ...phases,
-    ...plan.phases
-      .map((p) => p.name)
+    ...['provision' as const, ...plan.phases.map((p) => p.name)]
       .filter((p) => !reached.has(p))
       .map((p): PhaseRecord => ({
         name: p,

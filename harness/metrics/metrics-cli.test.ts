@@ -8,6 +8,7 @@ import { prometheusToolsOrSkip } from '../testing/prometheus-tools.js';
 import { runCli, tempDir, tempOutDir, workDir } from '../testing/run-cli.js';
 import { freePort } from '../util/ports.js';
 import { startLoopbackDaemon, type LoopbackDaemon } from './loopback-daemon.js';
+import { journalOf } from '../testing/journals.js';
 
 const tools = prometheusToolsOrSkip('drdrill run/report --metrics --pushgateway', ['promtool', 'pushgateway']);
 
@@ -37,7 +38,7 @@ describe.skipIf(Boolean(tools.skip))('drdrill run and report with --metrics and 
     expect(r.stdout).toContain(`  metrics: ${file}\n`);
     expect(r.stdout).toContain(`  pushgateway: ${gw!.url}/metrics/job/drdrill/drill/smoke/environment/native\n`);
 
-    const journal = JSON.parse(readFileSync(join(out, 'smoke', 'journal.json'), 'utf8')) as Journal;
+    const journal = journalOf(out, 'smoke');
     const text = readFileSync(file, 'utf8');
     const check = promtoolCheck(text);
     expect(check.stdout + check.stderr).toBe('');

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { errorMessage } from '../../engine/errors.js';
-import type { Journal } from '../../engine/journal.js';
 import { silentLogger } from '../../util/logger.js';
 import { runCli, tempOutDir } from '../../testing/run-cli.js';
 import { connectCluster } from './connect.js';
+import { journalOf } from '../../testing/journals.js';
 
 // L4: the same drills on a real cluster, when one answers: DRDRILL_KUBE_CONTEXT, else the kubeconfig's
 // current context. Nothing here is simulated; without a cluster this file is one explicit skip.
@@ -31,7 +29,7 @@ describe.skipIf('missing' in probe)('drills on a real cluster (L4)', () => {
       env,
       timeoutMs: 900_000,
     });
-    const journal = JSON.parse(readFileSync(join(out, 'smoke', 'journal.json'), 'utf8')) as Journal;
+    const journal = journalOf(out, 'smoke');
     expect(r.code, `${journal.verdict}: ${journal.reason}`).toBe(0);
     expect(journal.simulated).toBeUndefined();
     const ns = (journal.kubernetes as { namespace: string }).namespace;
@@ -52,7 +50,7 @@ describe.skipIf('missing' in probe)('drills on a real cluster (L4)', () => {
         timeoutMs: 900_000,
       },
     );
-    const journal = JSON.parse(readFileSync(join(out, 'accidental-delete', 'journal.json'), 'utf8')) as Journal;
+    const journal = journalOf(out, 'accidental-delete');
     expect(journal.verdict, journal.reason).toBe('passed');
     expect(r.code).toBe(0);
   }, 900_000);
@@ -63,7 +61,7 @@ describe.skipIf('missing' in probe)('drills on a real cluster (L4)', () => {
       env,
       timeoutMs: 900_000,
     });
-    const journal = JSON.parse(readFileSync(join(out, 'disk-full', 'journal.json'), 'utf8')) as Journal;
+    const journal = journalOf(out, 'disk-full');
     if (journal.verdict === 'skipped')
       expect(journal.reason).toMatch(/allowVolumeExpansion|not enforce sizes|size is not enforced/);
     else expect(journal.verdict, journal.reason).toBe('passed');

@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../engine/exit-codes.js';
-import type { Journal } from '../../engine/journal.js';
 import { containerLane, leftoversOf } from '../../testing/container-lane.js';
 import { processesMentioning } from '../../testing/processes.js';
 import { inlineScenarios, runCli, tempOutDir, workDir } from '../../testing/run-cli.js';
 import { DRILL_LABEL, RUN_LABEL } from './labels.js';
+import { journalOf } from '../../testing/journals.js';
 
 const lane = await containerLane();
 
@@ -38,7 +38,7 @@ recovery: { procedure: pitr, target: { type: before-fault } }`,
       env: { DRDRILL_WORK_DIR: work },
     });
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.failed);
-    const j = JSON.parse(readFileSync(join(out, 'tc-gap', 'journal.json'), 'utf8')) as Journal;
+    const j = journalOf(out, 'tc-gap');
     expect(j.reason).toMatch(/gap: segment [0-9A-F]{24} is missing/);
     expect(await leftoversOf(docker, j.runId!)).toEqual([]);
     expect(processesMentioning(work)).toEqual([]);
@@ -69,7 +69,7 @@ recovery: { procedure: pitr, target: { type: before-fault } }`,
     expect(gcWhileRunning.length).toBeGreaterThanOrEqual(3);
     expect(new Set(gcWhileRunning)).toEqual(new Set(['kept: its drill is still running']));
     expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.interrupted);
-    const j = JSON.parse(readFileSync(join(out, 'tc-sigint', 'journal.json'), 'utf8')) as Journal;
+    const j = journalOf(out, 'tc-sigint');
     expect(j.verdict).toBe('interrupted');
     expect(await leftoversOf(docker, j.runId!)).toEqual([]);
     expect(processesMentioning(work)).toEqual([]);
@@ -93,7 +93,7 @@ recovery: { procedure: pitr, target: { type: before-fault } }`,
       });
       const r = await run;
       expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.interrupted);
-      const j = JSON.parse(readFileSync(join(out, name, 'journal.json'), 'utf8')) as Journal;
+      const j = journalOf(out, name);
       expect(j.phases.find((p) => p.name === 'provision')!.status).toBe('interrupted');
       expect(await leftoversOf(docker, j.runId!)).toEqual([]);
     },
