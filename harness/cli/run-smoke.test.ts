@@ -51,13 +51,14 @@ describe('drdrill run scenarios/smoke.yaml (real PostgreSQL + s3rver)', () => {
     expect(readdirSync(work)).toEqual([]);
   });
 
-  it('keeps the work directory with --keep and still stops every process', async () => {
+  it('keeps the work directory with --keep and still stops every process; records the time budgets', async () => {
     const out = tempOutDir();
     const work = workDir();
     const r = await runCli(['run', 'smoke', '--out', out, '--keep', '--reporter', 'json'], {
-      env: { DRDRILL_WORK_DIR: work },
+      env: { DRDRILL_WORK_DIR: work, DRDRILL_TIMEOUTS: '{"replay": 1800}' },
     });
     expect(r.code, r.stderr).toBe(0);
+    expect(journalOf(out, 'smoke').timeouts).toMatchObject({ replay: 1800, startup: 60 });
     const [kept] = readdirSync(work);
     expect(kept).toMatch(/^drdrill-smoke-/);
     expect(existsSync(join(work, kept!, 'instances', 'primary', 'data', 'PG_VERSION'))).toBe(true);

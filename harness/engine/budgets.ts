@@ -36,30 +36,32 @@ let resolved: Record<BudgetName, number> | undefined;
 
 /** The budgets in force (seconds), after DRDRILL_TIMEOUTS; an invalid override is a configuration error. */
 export function budgets(): Record<BudgetName, number> {
-  if (resolved) return resolved;
+  resolved ??= parseBudgets(process.env.DRDRILL_TIMEOUTS);
+  return resolved;
+}
+
+/** The default budgets with a DRDRILL_TIMEOUTS value applied. */
+export function parseBudgets(raw: string | undefined): Record<BudgetName, number> {
   const out: Record<BudgetName, number> = { ...DEFAULT_BUDGETS };
-  const raw = process.env.DRDRILL_TIMEOUTS;
-  if (raw) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new DrillError('invalid-config', `DRDRILL_TIMEOUTS is not JSON: ${raw}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new DrillError('invalid-config', 'DRDRILL_TIMEOUTS must be a JSON object, e.g. {"replay": 1800}');
-    for (const [key, value] of Object.entries(parsed)) {
-      if (!(key in DEFAULT_BUDGETS))
-        throw new DrillError(
-          'invalid-config',
-          `DRDRILL_TIMEOUTS.${key} is not a known budget; expected one of ${Object.keys(DEFAULT_BUDGETS).join(', ')}`,
-        );
-      if (typeof value !== 'number' || !(value > 0))
-        throw new DrillError('invalid-config', `DRDRILL_TIMEOUTS.${key} must be a positive number of seconds`);
-      out[key as BudgetName] = value;
-    }
+  if (!raw) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new DrillError('invalid-config', `DRDRILL_TIMEOUTS is not JSON: ${raw}`);
   }
-  resolved = out;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new DrillError('invalid-config', 'DRDRILL_TIMEOUTS must be a JSON object, e.g. {"replay": 1800}');
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in DEFAULT_BUDGETS))
+      throw new DrillError(
+        'invalid-config',
+        `DRDRILL_TIMEOUTS.${key} is not a known budget; expected one of ${Object.keys(DEFAULT_BUDGETS).join(', ')}`,
+      );
+    if (typeof value !== 'number' || !(value > 0))
+      throw new DrillError('invalid-config', `DRDRILL_TIMEOUTS.${key} must be a positive number of seconds`);
+    out[key as BudgetName] = value;
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../define-command.js';
 import { environmentProvider } from '../../environments/index.js';
+import { budgets } from '../../engine/budgets.js';
 import { DrillError } from '../../engine/errors.js';
 import { EXIT_CODES, type ExitCodeName } from '../../engine/exit-codes.js';
 import type { Journal, Verdict } from '../../engine/journal.js';
@@ -65,6 +66,8 @@ export default defineCommand({
   handler: async (argv) => {
     // Everything is validated before anything starts.
     const reporters = parseReporterList(argv.reporter);
+    // A malformed DRDRILL_TIMEOUTS is a configuration error, found before anything starts.
+    budgets();
     const loaded: LoadedScenario[] = [];
     for (const file of resolveScenarioArgs(argv.scenarios)) {
       const l = await loadScenarioFile(file);
