@@ -19,8 +19,9 @@ export function callSite(): CallSite | undefined {
     const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(frame);
     if (!m) continue;
     const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    if (file.startsWith(API_DIR) || file.includes(`${sep}node_modules${sep}vitest${sep}`)) continue;
-    if (file.startsWith('node:')) continue;
+    // The API's own modules (its colocated tests are callers) and test runners are not the caller.
+    if (file.startsWith(API_DIR) && !/\.test\.[cm]?[jt]s$/.test(file)) continue;
+    if (file.includes(`${sep}node_modules${sep}`)) continue;
     return { file: displayPath(file), line: Number(m[2]), col: Number(m[3]) };
   }
   return undefined;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { packageAliases } from '../../../vitest.config.js';
@@ -6,5 +7,13 @@ import { packageAliases } from '../../../vitest.config.js';
 export default defineConfig({
   root: fileURLToPath(new URL('../../..', import.meta.url)),
   resolve: { alias: packageAliases },
-  test: { include: ['examples/vitest/failing/*.test.ts'], testTimeout: 300_000, hookTimeout: 120_000 },
+  test: {
+    // Annotated reports are copied here; next to the drills' own output when a test gives one.
+    attachmentsDir: process.env.DRDRILL_VITEST_OUT
+      ? join(process.env.DRDRILL_VITEST_OUT, '.vitest-attachments')
+      : undefined,
+    include: ['examples/vitest/failing/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+  },
 });
