@@ -49,7 +49,9 @@ describe('the npm package', () => {
     );
     const unwanted = files.filter(
       (f) =>
-        /\.test\.|\.drill\.|vitest\.config|\.map$|(^|\/)testing\/|^dist\/bench\/|reports\/fixtures|monitoring\/tests|examples\//.test(f) ||
+        /\.test\.|\.drill\.|vitest\.config|\.map$|(^|\/)testing\/|^dist\/bench\/|reports\/fixtures|monitoring\/tests|examples\//.test(
+          f,
+        ) ||
         (/\.ts$/.test(f) && !f.endsWith('.d.ts')),
     );
     expect(unwanted).toEqual([]);

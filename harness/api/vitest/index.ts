@@ -1,5 +1,6 @@
 /**
- * drdrill in vitest: `import { drillTest, test, expect } from 'drdrill/vitest'`. Importing it adds the drill
+ * drdrill in vitest: `import { drillTest, test, expect } from 'drdrill/vitest'`, with the project's own vitest
+ * (4.x; not a declared peer dependency, which Debian 13's npm 9.2 cannot resolve). Importing it adds the drill
  * matchers to vitest's `expect` (typed), so `expect(journal).toLoseNoAcknowledgedWrites()` works in any test.
  */
 import { expect } from 'vitest';
