@@ -95,8 +95,6 @@ ensure_container_engine() {
     # Stop the service only if this script started it: another shell's drills may be using it.
     if [ "${DRDRILL_PODMAN_STARTED:-0}" = 1 ]; then trap 'bash fixtures/podman/teardown.sh >&2 || true' EXIT; fi
     bash fixtures/images/build-all.sh
-    # The drdrill image's Debian base is bootstrapped from Debian's mirror (fixtures/images/build-debian.sh).
-    ensure_optional debootstrap:debootstrap
     export DRDRILL_REQUIRE_CONTAINERS=1
   else
     echo "drdrill: podman could not be set up (see above); the testcontainers tests will be skipped" >&2
