@@ -156,6 +156,10 @@ describe('running drills through the API (real PostgreSQL + S3)', () => {
     await expect(runDrill('scenarios/', { out })).rejects.toThrow(/runDrill runs one scenario, this names \d+/);
     await expect(runDrill(small('fmt'), { out, reporters: ['xml'] })).rejects.toThrow(/unknown reporter "xml"/);
     expect(existsSync(out)).toBe(false);
+    const aborted = AbortSignal.abort(new Error('the nightly window closed'));
+    await expect(runDrill(small('too-late'), { out: tempOutDir(), signal: aborted })).rejects.toThrow(
+      'aborted: the nightly window closed: the drill was not started',
+    );
     expect(readdirSync(work)).toEqual([]);
   });
 });

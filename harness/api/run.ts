@@ -55,7 +55,8 @@ export interface RunDrillsResult {
  */
 export async function runDrill(scenario: ScenarioSource, opts: RunDrillOptions = {}): Promise<Journal> {
   const [journal] = (await execute([scenario], opts, 'one')).journals;
-  if (!journal) throw new DrillError('interrupted', `${errorMessage(opts.signal?.reason)}: the drill was not started`);
+  if (!journal)
+    throw new DrillError('interrupted', `${asInterruption(opts.signal?.reason).message}: the drill was not started`);
   return journal;
 }
 
