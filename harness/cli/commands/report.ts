@@ -1,18 +1,12 @@
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../define-command.js';
 import { DrillError } from '../../engine/errors.js';
 import { EXIT_CODES } from '../../engine/exit-codes.js';
 import type { Journal } from '../../engine/journal.js';
-import {
-  checkReporterPrerequisites,
-  parseReporterList,
-  renderDrillReports,
-  renderSuiteReports,
-  type SuiteEntry,
-  type SuiteLinks,
-} from '../../../reports/index.js';
+import { drillDirs, renderReports } from '../../api/reports.js';
+import { checkReporterPrerequisites, parseReporterList, type SuiteLinks } from '../../../reports/index.js';
 import { assessCompliance, type Compliance } from '../../../reports/drp/compliance.js';
 import { loadPlan, parseAsOf } from '../../../reports/drp/plan.js';
 import { COMPLIANCE_HTML, COMPLIANCE_MD, writeCompliance } from '../../../reports/drp/render.js';
@@ -120,8 +114,7 @@ export default defineCommand({
       );
       links.trends = formats.html ? TRENDS_HTML : TRENDS_MD;
     }
-    for (const e of entries) written.push(...(await renderDrillReports(e.journal, join(outDir, e.dir), reporters)));
-    if (entries.length) written.push(...(await renderSuiteReports(journals, outDir, reporters, { entries, links })));
+    written.push(...(await renderReports(journals, { formats: reporters, out: outDir, links })));
     for (const f of written) process.stdout.write(`report: ${f}\n`);
     await metrics.publish(unique([...journals, ...history]));
     if (metrics.failed) process.exitCode = EXIT_CODES.error;
@@ -153,17 +146,4 @@ async function readJournals(paths: string[]): Promise<Journal[]> {
     }
   }
   return [...fromS3, ...(await Promise.all(files.map(readJournalFile)))];
-}
-
-/** One directory per journal: the drill's name, suffixed with its start time when a drill appears twice. */
-function drillDirs(journals: Journal[]): SuiteEntry[] {
-  const counts = new Map<string, number>();
-  for (const j of journals) counts.set(j.drill, (counts.get(j.drill) ?? 0) + 1);
-  return journals.map((journal) => ({
-    journal,
-    dir:
-      counts.get(journal.drill)! > 1
-        ? `${journal.drill}-${journal.startedAt.replace(/[:.]/g, '').slice(0, 15)}`
-        : journal.drill,
-  }));
 }

@@ -1,27 +1,14 @@
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { defineCommand } from '../define-command.js';
-import { environmentProvider } from '../../environments/index.js';
-import { budgets } from '../../engine/budgets.js';
-import { DrillError } from '../../engine/errors.js';
+import { runDrills, type RunDrillsResult } from '../../api/run.js';
 import { EXIT_CODES, type ExitCodeName } from '../../engine/exit-codes.js';
 import type { Journal, Verdict } from '../../engine/journal.js';
-import { runDrill } from '../../engine/run-drill.js';
 import { Interruption } from '../../engine/task-runner.js';
-import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { ENVIRONMENT_KINDS } from '../../scenario/schema.js';
-import { checkSemantics } from '../../scenario/semantic-checks.js';
 import { createLogger } from '../../util/logger.js';
 import { MetricsOutputs } from '../../metrics/outputs.js';
-import {
-  checkReporterPrerequisites,
-  parseReporterList,
-  renderDrillReports,
-  renderSuiteReports,
-} from '../../../reports/index.js';
+import { parseReporterList } from '../../../reports/index.js';
 import { Progress } from '../progress.js';
-import { resolveScenarioArgs } from '../scenario-args.js';
 
 export const DEFAULT_REPORTERS = 'html,json';
 
@@ -64,33 +51,7 @@ export default defineCommand({
       .option('operator', { type: 'string', describe: 'who runs the drill, recorded in the journal for auditors' })
       .option('approver', { type: 'string', describe: 'who approved the drill, recorded in the journal for auditors' }),
   handler: async (argv) => {
-    // Everything is validated before anything starts.
-    const reporters = parseReporterList(argv.reporter);
-    // A malformed DRDRILL_TIMEOUTS is a configuration error, found before anything starts.
-    budgets();
-    const loaded: LoadedScenario[] = [];
-    for (const file of resolveScenarioArgs(argv.scenarios)) {
-      const l = await loadScenarioFile(file);
-      if (argv.env) l.scenario.environment.kind = argv.env;
-      checkSemantics(l);
-      if (!argv.tag || l.scenario.metadata.tags.includes(argv.tag)) loaded.push(l);
-    }
-    if (!loaded.length)
-      throw new DrillError('invalid-config', `no scenario matches${argv.tag ? ` tag "${argv.tag}"` : ''}`);
-    const names = loaded.map((l) => l.scenario.metadata.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup)
-      throw new DrillError(
-        'invalid-config',
-        `two scenarios are named "${dup}"; metadata.name must be unique within a run`,
-      );
-    await checkReporterPrerequisites(reporters);
-    for (const l of loaded)
-      await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
     const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
-
-    const outDir = resolve(argv.out);
-    await mkdir(outDir, { recursive: true });
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -104,32 +65,32 @@ export default defineCommand({
     process.on('SIGTERM', onSignal);
 
     const progress = new Progress();
-    const logger = createLogger({ level: process.env.DRDRILL_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
-    const journals: Journal[] = [];
+    let result: RunDrillsResult;
     try {
-      for (const l of loaded) {
-        if (controller.signal.aborted) break;
-        const journal = await runDrill(l, {
-          outDir,
-          keep: argv.keep,
-          signal: controller.signal,
-          logger,
-          audit: { operator: argv.operator, approver: argv.approver },
-          onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
-        });
-        journals.push(journal);
-        progress.verdict(journal.drill, journal.verdict, journal.reason);
-        const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
-        for (const f of written) process.stdout.write(`  report: ${f}\n`);
-        await metrics.publish([journal], '  ');
-      }
-      const suite = await renderSuiteReports(journals, outDir, reporters);
-      for (const f of suite) process.stdout.write(`report: ${f}\n`);
+      // The library's own path: everything is validated before anything starts, then each drill runs.
+      result = await runDrills(argv.scenarios, {
+        out: argv.out,
+        ...(argv.env ? { env: argv.env } : {}),
+        ...(argv.tag ? { tag: argv.tag } : {}),
+        keep: argv.keep,
+        reporters: parseReporterList(argv.reporter),
+        signal: controller.signal,
+        logger: createLogger({ level: process.env.DRDRILL_LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
+        audit: { operator: argv.operator, approver: argv.approver },
+        onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
+        onDrillEnd: async (journal, reports) => {
+          progress.verdict(journal.drill, journal.verdict, journal.reason);
+          for (const f of reports) process.stdout.write(`  report: ${f}\n`);
+          await metrics.publish([journal], '  ');
+        },
+      });
+      for (const f of result.reports) process.stdout.write(`report: ${f}\n`);
     } finally {
       progress.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+    const { journals } = result;
     process.stdout.write(`${summaryLine(journals)}\n`);
     process.exitCode =
       EXIT_CODES[

@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from '../define-command.js';
 import { EXIT_CODES } from '../../engine/exit-codes.js';
-import { loadScenarioFile, ScenarioError } from '../../scenario/load.js';
-import { checkSemantics } from '../../scenario/semantic-checks.js';
+import { validateScenario } from '../../api/scenarios.js';
+import { formatProblem } from '../../scenario/load.js';
 import { resolveScenarioArgs } from '../scenario-args.js';
 
 export default defineCommand({
@@ -18,13 +18,11 @@ export default defineCommand({
   handler: async (argv) => {
     let bad = 0;
     for (const file of resolveScenarioArgs(argv.files)) {
-      try {
-        checkSemantics(await loadScenarioFile(file));
-        process.stdout.write(`ok ${file}\n`);
-      } catch (err) {
-        if (!(err instanceof ScenarioError)) throw err;
+      const result = await validateScenario(file);
+      if (result.ok) process.stdout.write(`ok ${file}\n`);
+      else {
         bad++;
-        process.stderr.write(err.message + '\n');
+        process.stderr.write(result.problems.map(formatProblem).join('\n') + '\n');
       }
     }
     process.exitCode = bad ? EXIT_CODES['invalid-config'] : EXIT_CODES.passed;
