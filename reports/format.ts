@@ -55,6 +55,8 @@ const METRIC_LABELS: Record<string, string> = {
   'rpo.lostSeconds': 'RPO (seconds of lost writes)',
   'rpo.lostBeforeTarget': 'RPO (writes lost before the recovery target)',
   'rpo.discardedAfterTarget': 'writes discarded after the recovery target',
+  'detection.pendingSeconds': 'alert pending after the fault',
+  'detection.firingSeconds': 'time to detect (alert firing)',
 };
 
 export function metricLabel(metric: string): string {
@@ -62,7 +64,7 @@ export function metricLabel(metric: string): string {
 }
 
 export function isTimeMetric(metric: string): boolean {
-  return metric.startsWith('rto.') || metric === 'rpo.lostSeconds';
+  return metric.startsWith('rto.') || metric.startsWith('detection.') || metric === 'rpo.lostSeconds';
 }
 
 export function formatMetric(metric: string, value: number | null | undefined): string {

@@ -9,6 +9,7 @@ import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metr
 export function plainSummary(journal: Journal): string[] {
   return [
     faultSentence(journal),
+    detectionSentence(journal),
     recoverySentence(journal),
     dataLossSentence(journal),
     ...journal.objectives.map(objectiveSentence),
@@ -63,7 +64,26 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
       return 'The whole database cluster was lost (its data directory and WAL were deleted)';
     case 'primary-failure':
       return `The primary server was killed (${spec.signal})`;
+    case 'archive-failure':
+      return 'The object store became unreachable, so WAL archiving failed while writes went on';
   }
+}
+
+/** When the alert went pending and firing, against the fault, and what the drill changed about the rule. */
+export function detectionSentence(journal: Journal): string | undefined {
+  const d = journal.measurements.detection;
+  if (!d) return undefined;
+  const relative = (s: number) =>
+    s < 0 ? `${formatSeconds(-s)} before the fault` : `${formatSeconds(s)} after the fault`;
+  const pending = d.pendingSeconds !== undefined ? `was pending ${relative(d.pendingSeconds)}` : 'never became pending';
+  const firing =
+    d.firingSeconds !== undefined
+      ? ` and firing ${relative(d.firingSeconds)}`
+      : `${d.pendingSeconds !== undefined ? ' but' : ', so it'} did not fire within ${d.within}`;
+  const shortened = d.for.shortened
+    ? ` The drill shortened the rule's "for" from ${d.for.rule} to ${d.for.drill}${d.projectedFiringSeconds !== undefined ? `; with the rule as written it would fire ${formatSeconds(d.projectedFiringSeconds)} after the fault` : ''}.`
+    : '';
+  return `The alert ${d.alert} ${pending}${firing}.${shortened}`;
 }
 
 function recoverySentence(journal: Journal): string | undefined {

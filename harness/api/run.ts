@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { checkReporterPrerequisites, renderDrillReports, renderSuiteReports } from '../../reports/index.js';
+import { detectionToolsMissing } from '../detection/validate.js';
 import { environmentProvider } from '../environments/index.js';
 import { DrillError, errorMessage } from '../engine/errors.js';
 import type { Journal, PhaseName, PhaseRecord } from '../engine/journal.js';
@@ -112,8 +113,11 @@ async function execute(
 }
 
 async function checkEnvironments(loaded: LoadedScenario[]): Promise<void> {
-  for (const l of loaded)
+  for (const l of loaded) {
     await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
+    const missing = detectionToolsMissing(l);
+    if (missing) throw new DrillError('missing-prerequisite', `${l.scenario.metadata.name}: ${missing}`);
+  }
 }
 
 /** The engine's signal: the caller's abort reason becomes the Interruption the verdict is named after. */

@@ -28,6 +28,8 @@ export const DEFAULT_BUDGETS = {
   connect: 5,
   /** One write of the workload writer. */
   write: 10,
+  /** Prometheus and the exporters of a `detect` drill up, scraped once, with the rules loaded. */
+  monitoring: 30,
 } as const;
 
 export type BudgetName = keyof typeof DEFAULT_BUDGETS;

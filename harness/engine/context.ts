@@ -1,4 +1,5 @@
 import type { ConnectionInfo, PgInstance, StartedEnvironment } from '../environments/types.js';
+import type { AlertMonitor } from '../detection/monitor.js';
 import type { FaultRecord } from '../faults/types.js';
 import type { RecoveryPoint } from '../measurement/recovery-point.js';
 import type { RtoTimeline } from '../measurement/rto-timeline.js';
@@ -58,6 +59,8 @@ export interface Drill extends DrillSetup {
   fault?: FaultRecord;
   /** What the recovery promised to keep: writes committed before this point. Unset: every write. */
   recoveryPoint?: RecoveryPoint;
+  /** Prometheus watching the primary, for a scenario with `detect`. */
+  monitoring?: AlertMonitor;
   /** Makes another instance the primary and points the workload at it. */
   replacePrimary(instance: PgInstance): void;
   /** Connection to the drill database on an instance (default: the primary). */

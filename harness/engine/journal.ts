@@ -151,6 +151,48 @@ const ledgerSchema = z.strictObject({
   ),
 });
 
+const detectionSchema = z.strictObject({
+  alert: z.string(),
+  rules: z.string().describe('the rules file the alert came from'),
+  expression: z.string().describe("the alert's expression as the drill's Prometheus evaluated it"),
+  within: z.string().describe('the alert had to fire this long after the fault at the latest'),
+  faultAt: time.describe('the fault, on the wall clock Prometheus stamps evaluations with'),
+  pendingAt: time.optional().describe('activeAt of the alert: the evaluation at which its expression became true'),
+  pendingSeconds: z
+    .number()
+    .optional()
+    .describe('from the fault to the alert pending; negative when the expression was true before the fault'),
+  firingAt: time.optional().describe('the first evaluation at which the alert was firing (its ALERTS series)'),
+  firingSeconds: z.number().optional().describe("from the fault to the alert firing: pending + the drill's `for`"),
+  for: z.strictObject({
+    rule: z.string().describe("the rule's own `for`"),
+    drill: z.string().describe("the `for` of the drill's copy"),
+    shortened: z.boolean(),
+  }),
+  projectedFiringSeconds: z
+    .number()
+    .optional()
+    .describe("when the drill shortened `for`: pending + the rule's own `for`, when the unchanged rule would fire"),
+  changes: z.array(z.string()).describe("what the drill's copy of the rules changed, in words"),
+  evaluationIntervalSeconds: z.number().positive(),
+});
+
+const exposureSchema = z.strictObject({
+  samples: z.array(
+    z.strictObject({
+      at: time,
+      t: z.number().describe('seconds since the fault'),
+      unarchivedWrites: count.describe('acknowledged writes whose WAL segment was not in the archive yet'),
+      oldestSeconds: seconds.describe('age of the oldest of them'),
+      readySegments: count.describe('WAL segments waiting for archive_command (archive_status/*.ready)'),
+      lastArchivedWal: z.string().nullable(),
+      failedCount: count.describe('pg_stat_archiver.failed_count'),
+    }),
+  ),
+  maxUnarchivedWrites: count,
+  maxOldestSeconds: seconds,
+});
+
 const measurementsSchema = z.looseObject({
   rto: rtoSchema.optional(),
   rpo: rpoSchema.optional(),
@@ -163,6 +205,12 @@ const measurementsSchema = z.looseObject({
     })
     .optional(),
   recovery: z.looseObject({}).optional(),
+  detection: detectionSchema
+    .optional()
+    .describe('detect: when the alert went pending and firing, from the Prometheus the drill ran'),
+  rpoExposure: exposureSchema
+    .optional()
+    .describe('acknowledged writes that existed only on the primary while WAL archiving was failing, over time'),
 });
 
 const backupSchema = z.strictObject({
@@ -286,6 +334,8 @@ export type CheckEvidence = z.infer<typeof evidenceSchema>;
 export type CheckRecord = z.infer<typeof checkSchema>;
 export type ObjectiveResult = z.infer<typeof objectiveSchema>;
 export type RtoMeasurements = z.infer<typeof rtoSchema>;
+export type DetectionMeasurements = z.infer<typeof detectionSchema>;
+export type RpoExposure = z.infer<typeof exposureSchema>;
 export type RpoMeasurements = z.infer<typeof rpoSchema>;
 export type Outage = z.infer<typeof outageSchema>;
 export type LedgerSummary = z.infer<typeof ledgerSchema>;

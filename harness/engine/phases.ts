@@ -1,5 +1,6 @@
 import { backupDefinition } from '../backups/index.js';
 import { loadShopDataset } from '../datasets/load-dataset.js';
+import { awaitAlert } from '../detection/await-alert.js';
 import { faultDefinition } from '../faults/index.js';
 import { damageName, type FaultRecord } from '../faults/types.js';
 import { lostWrites, rpoMeasurements, summariseLedger, type LostWrite } from '../measurement/rpo.js';
@@ -106,6 +107,11 @@ export const detect: Phase = {
     await faultDefinition(spec.type).detect(drill, spec);
     drill.rto.mark('detect');
     if (drill.fault) recordFault(drill, drill.fault);
+    // Recovery starts once the alert fires, as it would when the alert pages someone.
+    if (drill.monitoring) {
+      await awaitAlert(drill, drill.monitoring);
+      drill.rto.mark('alert');
+    }
   },
 };
 

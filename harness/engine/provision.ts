@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backupDefinition } from '../backups/index.js';
+import { startMonitoring } from '../detection/monitor.js';
 import { environmentProvider } from '../environments/index.js';
 import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import { faultDefinition } from '../faults/index.js';
@@ -95,12 +96,13 @@ export async function provision(
     title: recoveryDefinition(scenario.recovery.procedure).title,
   });
   for (const spec of scenario.backup) await backupDefinition(spec.method).prepare?.(drill, spec);
+  drill.monitoring = await startMonitoring(drill);
   return drill;
 }
 
 type DrillParts = Omit<
   Drill,
-  keyof DrillSetup | 'retired' | 'replacePrimary' | 'db' | 'baseline' | 'fault' | 'recoveryPoint'
+  keyof DrillSetup | 'retired' | 'replacePrimary' | 'db' | 'baseline' | 'fault' | 'recoveryPoint' | 'monitoring'
 >;
 
 /** The provisioned drill around its parts: the primary it starts with, and how a recovery replaces it. */

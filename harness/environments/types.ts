@@ -148,6 +148,13 @@ export interface StartedEnvironment extends AsyncDisposable {
   volumeSupport(): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** The object store's own log, kept as evidence when a drill does not pass (when the environment runs it). */
   objectStoreLog?(): Promise<string>;
+  /**
+   * Takes the object store away from every client until restoreObjectStore() (fault archive-failure): says what
+   * was done. Absent where drdrill does not run the object store itself.
+   */
+  interruptObjectStore?(): Promise<string>;
+  /** Brings the object store back at the same endpoint with the same objects; says what was done. */
+  restoreObjectStore?(): Promise<string>;
   /** Whether the pgBackRest binary is available to instances. */
   pgbackrestSupport(): Promise<{ ok: true; version: string } | { ok: false; reason: string }>;
   /** Top-level journal fields the environment adds (kubernetes: what it applied; simulated clusters say so). */

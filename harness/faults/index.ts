@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accidentalDelete, accidentalDeleteSpec } from './accidental-delete.js';
+import { archiveFailure, archiveFailureSpec } from './archive-failure.js';
 import { clusterLoss, clusterLossSpec } from './cluster-loss.js';
 import { corruption, corruptionSpec } from './corruption.js';
 import { diskFull, diskFullSpec } from './disk-full.js';
@@ -13,6 +14,7 @@ export const faultSchema = z.discriminatedUnion('type', [
   diskFullSpec,
   clusterLossSpec,
   primaryFailureSpec,
+  archiveFailureSpec,
 ]);
 
 export type FaultSpec = z.output<typeof faultSchema>;
@@ -25,6 +27,7 @@ export const faults: { [K in FaultType]: FaultDefinition<FaultSpecOf<K>> } = {
   'disk-full': diskFull,
   'cluster-loss': clusterLoss,
   'primary-failure': primaryFailure,
+  'archive-failure': archiveFailure,
 };
 
 export const FAULT_TYPES = faultSchema.options.map((o) => o.shape.type.value);

@@ -7,7 +7,9 @@ export type Damage =
   /** The whole cluster (its data directory, or its node): every table and the ledger. */
   | { kind: 'cluster'; name: string }
   /** A volume ran full: every table and the ledger are at risk. */
-  | { kind: 'volume'; name: 'data' | 'wal' };
+  | { kind: 'volume'; name: 'data' | 'wal' }
+  /** WAL missing from the archive: a restore from it must be proven to reach the present again. */
+  | { kind: 'archive'; name: 'wal' };
 
 /** What the fault recorded about the moment of the disaster. */
 export interface FaultRecord {

@@ -1,4 +1,5 @@
 import { round } from '../engine/recorder.js';
+import { now } from '../util/clock.js';
 
 /**
  * Recovery time as contiguous segments from the fault onwards: each mark closes the segment that began
@@ -20,8 +21,8 @@ export class RtoTimeline {
     this._origin = at;
   }
 
-  /** Closes a segment at `at` (epoch ms, default now); a time before the previous mark is clamped to it. */
-  mark(name: string, at: number = Date.now()): void {
+  /** Closes a segment at `at` (epoch ms on the monotonic clock, default now); a time before the previous mark is clamped to it. */
+  mark(name: string, at: number = now()): void {
     const from = this.last;
     if (from === undefined) return;
     this._segments.push({ name, from, to: Math.max(at, from) });

@@ -32,7 +32,18 @@ function fullJournal(): Journal {
   });
   j.measurements.backup = { method: 'pgbackrest', bytes: 987654321, ageSeconds: 30600 };
   j.measurements.restore = { seconds: 12.5, bytes: 987654321 };
-  j.measurements.detection = { alert: 'DatabaseDiskFull', pendingSeconds: 3.2, firingSeconds: 8.2 };
+  j.measurements.detection = {
+    alert: 'DatabaseDiskFull',
+    rules: 'monitoring/rules/drdrill.rules.yml',
+    expression: '1 - node_filesystem_avail_bytes / node_filesystem_size_bytes > 0.85',
+    within: '2m',
+    faultAt: '2025-10-21T14:02:50.000Z',
+    pendingSeconds: 3.2,
+    firingSeconds: 8.2,
+    for: { rule: '1h', drill: '5s', shortened: true },
+    changes: ['for: 1h → 5s (shortened for the drill)'],
+    evaluationIntervalSeconds: 1,
+  };
   return j;
 }
 

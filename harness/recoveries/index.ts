@@ -5,6 +5,7 @@ import { noRecovery, noRecoverySpec } from './none.js';
 import { pitr, pitrSpec } from './pitr.js';
 import { promoteStandby, promoteStandbySpec } from './promote-standby.js';
 import { rebuildFromObjectStore, rebuildFromObjectStoreSpec } from './rebuild-from-object-store.js';
+import { restoreArchiveAccess, restoreArchiveAccessSpec } from './restore-archive-access.js';
 import { restoreDump, restoreDumpSpec } from './restore-dump.js';
 import type { RecoveryDefinition } from './types.js';
 import { undelete, undeleteSpec } from './undelete.js';
@@ -19,6 +20,7 @@ export const recoverySchema = z.discriminatedUnion('procedure', [
   growVolumeSpec,
   expandVolumeSpec,
   promoteStandbySpec,
+  restoreArchiveAccessSpec,
 ]);
 
 export type RecoverySpec = z.output<typeof recoverySchema>;
@@ -34,6 +36,7 @@ export const recoveries: { [K in RecoveryProcedure]: RecoveryDefinition<Recovery
   'grow-volume': growVolume,
   'expand-volume': expandVolume,
   'promote-standby': promoteStandby,
+  'restore-archive-access': restoreArchiveAccess,
 };
 
 export const RECOVERY_PROCEDURES = recoverySchema.options.map((o) => o.shape.procedure.value);

@@ -35,6 +35,8 @@ export interface RestoreOptions {
   archive?: boolean;
   /** Transaction id found in the WAL, for target type find-in-wal. */
   foundXid?: string;
+  /** Mark fetch-base-backup and replay-wal on the RTO timeline (default); off for a restore that only proves something. */
+  markRto?: boolean;
 }
 
 export interface RestoreResult {
@@ -121,7 +123,7 @@ export async function restoreBaseBackup(drill: Drill, opts: RestoreOptions): Pro
       continue;
     }
     const fetchSeconds = (now() - t0) / 1000;
-    drill.rto.mark('fetch-base-backup');
+    if (opts.markRto !== false) drill.rto.mark('fetch-base-backup');
     return await replay(drill, instance, backup, opts, fetchSeconds);
   }
   throw new DrillError(
@@ -182,7 +184,7 @@ async function replay(
     await sleep(100, drill.signal);
   }
   const replayEnd = now();
-  drill.rto.mark('replay-wal', replayEnd);
+  if (opts.markRto !== false) drill.rto.mark('replay-wal', replayEnd);
   const replayEndLsn = await withClient(instance.connection('postgres'), lastReplayedLsn);
   if (opts.action === 'promote' && opts.target.type === 'end-of-archive')
     await checkReplayReachedArchiveEnd(drill, backup.timeline, replayEndLsn, newestBefore);

@@ -27,7 +27,10 @@ export async function findArchiveGap(
  * While the damaged primary is still up, close its current WAL segment and wait until the archive holds it,
  * so that replay can reach the moment of the fault (otherwise it sits in the unarchived segment).
  */
-export async function archiveCurrentWal(drill: Drill): Promise<string> {
+export async function archiveCurrentWal(
+  drill: Drill,
+  event: { kind: string; on: string } = { kind: 'recover', on: 'the damaged primary' },
+): Promise<string> {
   const segment = await withClient(drill.primary.connection('postgres'), async (c) => {
     const r = await c.query<{ seg: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS seg');
     return r.rows[0]!.seg;
@@ -45,6 +48,6 @@ export async function archiveCurrentWal(drill: Drill): Promise<string> {
     (last) => last.slice(0, 24) >= segment,
     { timeoutMs: budgetMs('archiveWait'), intervalMs: 100, signal: drill.signal },
   );
-  drill.recorder.event('recover', `switched WAL on the damaged primary; ${segment} is archived`);
+  drill.recorder.event(event.kind, `switched WAL on ${event.on}; ${segment} is archived`);
   return segment;
 }

@@ -5,6 +5,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, typ
 import type { z } from 'zod';
 import { kindSchema, scenarioDocumentSchema, type AnyScenario } from './kinds.js';
 import { parseObjectives, type Objective } from './objectives.js';
+import { detectionObjective } from '../detection/spec.js';
 import { DrillError } from '../engine/errors.js';
 
 export interface LoadedScenario<S extends AnyScenario = AnyScenario> {
@@ -60,7 +61,7 @@ export function parseScenario(source: string, file: string): LoadedScenario {
         source,
         sha256: createHash('sha256').update(source).digest('hex'),
         scenario: result.data,
-        objectives: parseObjectives(result.data.objectives),
+        objectives: detectionObjective(result.data, parseObjectives(result.data.objectives)),
       };
     }
   }

@@ -28,6 +28,8 @@ export const KNOWN_METRICS: Record<string, MetricUnit> = {
   'rpo.lostSeconds': 'seconds',
   'rpo.lostBeforeTarget': 'count',
   'rpo.discardedAfterTarget': 'count',
+  'detection.pendingSeconds': 'seconds',
+  'detection.firingSeconds': 'seconds',
 };
 
 const UNIT_FACTORS: Record<string, { unit: MetricUnit; factor: number }> = {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backupSchema } from '../backups/index.js';
 import { faultSchema } from '../faults/index.js';
 import { recoverySchema } from '../recoveries/index.js';
+import { detectSpec } from '../detection/spec.js';
 import { duration, identifier, secretRef, sqlIdentifier } from './fields.js';
 import { parseObjective } from './objectives.js';
 
@@ -154,6 +155,13 @@ export const verifyStepSchema = z.union(
     z.strictObject({ schemaDiff: z.literal(true) }),
     z.strictObject({ amcheck: z.literal(true) }),
     z.strictObject({
+      archive: z
+        .literal('complete')
+        .describe(
+          'a restore of the newest base backup with the whole WAL archive reaches the newest acknowledged write',
+        ),
+    }),
+    z.strictObject({
       ledger: z
         .enum(['complete', 'until-target'])
         .describe(
@@ -163,7 +171,7 @@ export const verifyStepSchema = z.union(
   ],
   {
     error:
-      'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { ledger: complete | until-target }',
+      'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { archive: complete }, { ledger: complete | until-target }',
   },
 );
 
@@ -199,6 +207,7 @@ export const scenarioSchema = z.strictObject({
   workload: workloadSchema.default({ ledger: { rate: 100 }, before: '3s', datasetWrites: true, after: '2s' }),
   backup: z.array(backupSchema).default([]),
   fault: faultSchema.optional(),
+  detect: detectSpec.optional(),
   recovery: recoverySchema.default({ procedure: 'none' }),
   verify: z.array(verifyStepSchema).default([{ rowCounts: 'baseline' }]),
 });

@@ -1,5 +1,6 @@
 import { SHOP_TABLES } from '../../fixtures/datasets/shop/generate.js';
 import { backupDefinition } from '../backups/index.js';
+import { detectionProblems } from '../detection/validate.js';
 import { faultDefinition } from '../faults/index.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { uncoverableDamage } from '../verification/coverage.js';
@@ -33,5 +34,10 @@ export function checkSemantics(loaded: LoadedScenario): void {
   }
   for (const p of recoveryDefinition(scenario.recovery.procedure).validate?.(scenario.recovery, scenario) ?? [])
     add(['recovery'], p);
+  scenario.verify.forEach((step, i) => {
+    if ('archive' in step && !scenario.backup.some((b) => b.method === 'basebackup' && b.archiveWal))
+      add(['verify', i], 'restores from the WAL archive: needs backup: [{ method: basebackup, archiveWal: true }]');
+  });
+  for (const p of detectionProblems(loaded)) add(p.path, p.message);
   if (problems.length) throw new ScenarioError(problems);
 }

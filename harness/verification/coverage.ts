@@ -13,13 +13,22 @@ export function stepCovers(step: VerifyStep): string[] {
   if ('rowCounts' in step) return ['*'];
   if ('fingerprint' in step) return step.fingerprint;
   if ('ledger' in step) return ['ledger'];
+  if ('archive' in step) return ['archive'];
   return [];
 }
 
 function howToCover(d: Damage): string {
+  if (d.kind === 'archive') return 'add { archive: complete } to verify';
   return d.kind === 'table'
     ? `add { rowCounts: baseline } or { fingerprint: [${d.name}] } to verify`
     : 'add { ledger: complete } (or until-target) and { rowCounts: baseline } to verify';
+}
+
+/** Whether what is covered proves a damaged object back. */
+function covers(d: Damage, covered: Set<string>, allTables: boolean): boolean {
+  if (d.kind === 'table') return covered.has('*') || covered.has(d.name);
+  if (d.kind === 'archive') return covered.has('archive');
+  return covered.has('ledger') && allTables;
 }
 
 /**
@@ -30,7 +39,7 @@ export function uncoverableDamage(damage: Damage[], verify: VerifyStep[], tables
   const covered = new Set(verify.flatMap(stepCovers));
   const all = covered.has('*') || (tables.length > 0 && tables.every((t) => covered.has(t)));
   return damage
-    .filter((d) => (d.kind === 'table' ? !covered.has('*') && !covered.has(d.name) : !(covered.has('ledger') && all)))
+    .filter((d) => !covers(d, covered, all))
     .map((d) => `must check ${describe(d)}, which the fault damages: ${howToCover(d)}`);
 }
 
@@ -39,11 +48,12 @@ export function uncoveredDamage(damage: Damage[], checks: readonly CheckRecord[]
   const covered = new Set(checks.filter((c) => c.phase === 'verify').flatMap((c) => c.covers ?? []));
   const all = tables.every((t) => covered.has(t));
   return damage
-    .filter((d) => (d.kind === 'table' ? !covered.has(d.name) : !(covered.has('ledger') && all)))
+    .filter((d) => !covers(d, covered, all))
     .map((d) => `nothing verified that ${describe(d)} came back: ${howToCover(d)}`);
 }
 
 function describe(d: Damage): string {
   if (d.kind === 'table') return `table ${d.name}`;
+  if (d.kind === 'archive') return 'the WAL archive (archive:wal)';
   return d.kind === 'cluster' ? `the whole cluster (${d.name})` : `the ${d.name} volume (${damageName(d)})`;
 }

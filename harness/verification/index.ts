@@ -2,6 +2,7 @@ import type { Drill } from '../engine/context.js';
 import { errorMessage } from '../engine/errors.js';
 import type { VerifyStep } from '../scenario/schema.js';
 import { verifyAmcheck } from './amcheck.js';
+import { verifyArchiveRestore } from './archive-restore.js';
 import { verifySchemaDiff } from './schema-diff.js';
 import { verifyFingerprints, verifyRowCounts, verifySequences, type WriteSnapshot } from './table-checks.js';
 
@@ -12,6 +13,7 @@ function dataCheck(drill: Drill, step: VerifyStep, writes: WriteSnapshot): Promi
   if ('sequences' in step) return verifySequences(drill);
   if ('schemaDiff' in step) return verifySchemaDiff(drill);
   if ('amcheck' in step) return verifyAmcheck(drill);
+  if ('archive' in step) return verifyArchiveRestore(drill, writes);
   return undefined;
 }
 

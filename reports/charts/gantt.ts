@@ -3,11 +3,20 @@ import { formatSeconds } from '../format.js';
 import { faultEvent } from '../summary.js';
 import { emptyChart, esc, MARKER_COLORS, n, STATUS_COLORS, svgOpen, ticks } from './svg.js';
 
-const WIDTH = 900;
-const LABEL_WIDTH = 150;
-const ROW = 22;
-const TOP = 10;
-const AXIS = 26;
+export const WIDTH = 900;
+export const LABEL_WIDTH = 150;
+export const ROW = 22;
+export const TOP = 10;
+export const AXIS = 26;
+
+/** The Gantt's time axis: seconds since the drill started, up to `total`, mapped to x. Other charts share it. */
+export interface TimeAxis {
+  origin: number;
+  total: number;
+  x: (t: number) => number;
+  /** Seconds since the drill started of the fault event, when there was one. */
+  faultT?: number;
+}
 
 interface Row {
   label: string;
@@ -18,8 +27,14 @@ interface Row {
   hatched?: boolean;
 }
 
-/** Phases as a Gantt chart from the drill's start, followed by the recovery-time breakdown from the fault. */
-export function ganttChart(journal: Journal): string {
+export function ganttAxis(journal: Journal): TimeAxis {
+  const { rows, origin, faultT } = ganttRows(journal);
+  const total = Math.max(journal.seconds, ...rows.map((r) => r.to), 0.001);
+  const plot = WIDTH - LABEL_WIDTH - 20;
+  return { origin, total, x: (t) => LABEL_WIDTH + (t / total) * plot, ...(faultT !== undefined ? { faultT } : {}) };
+}
+
+function ganttRows(journal: Journal): { rows: Row[]; origin: number; faultT: number | undefined } {
   const origin = Date.parse(journal.startedAt);
   const rows: Row[] = journal.phases.map((p) => {
     const from = (Date.parse(p.start) - origin) / 1000;
@@ -47,12 +62,16 @@ export function ganttChart(journal: Journal): string {
       at += seg.seconds;
     }
   }
+  return { rows, origin, faultT };
+}
+
+/** Phases as a Gantt chart from the drill's start, followed by the recovery-time breakdown from the fault. */
+export function ganttChart(journal: Journal): string {
+  const { rows, faultT } = ganttRows(journal);
   const label = `Phase timeline of ${journal.drill}`;
   if (!rows.length) return emptyChart('gantt-chart', WIDTH, label, 'No phase was recorded.');
 
-  const total = Math.max(journal.seconds, ...rows.map((r) => r.to), 0.001);
-  const plot = WIDTH - LABEL_WIDTH - 20;
-  const x = (t: number) => LABEL_WIDTH + (t / total) * plot;
+  const { total, x } = ganttAxis(journal);
   const height = TOP + rows.length * ROW + AXIS;
   const parts = [svgOpen('gantt-chart', WIDTH, height, label)];
 

@@ -1,4 +1,5 @@
 import type { CheckRecord, Journal } from '../../harness/engine/journal.js';
+import { detectionChart } from '../charts/detection.js';
 import { ganttChart } from '../charts/gantt.js';
 import { ledgerChart } from '../charts/ledger.js';
 import {
@@ -13,12 +14,14 @@ import {
 } from '../format.js';
 import { auditOf } from '../../harness/evidence/audit-record.js';
 import { plainSummary, procedureOf } from '../summary.js';
+import { ALERTS_ARTIFACT } from '../../harness/detection/spec.js';
 
 /** Everything a drill template shows, computed from the journal alone. */
 export function drillView(journal: Journal, opts: { charts: boolean }) {
   const scenario = journal.scenario.parsed;
   const rto = journal.measurements.rto;
   const rpo = journal.measurements.rpo;
+  const detection = journal.measurements.detection;
   // A simulated cluster times nothing real: its numbers never appear as a recovery time.
   const rtoValue = (s: number | undefined) => (journal.simulated ? 'not measured (simulated)' : formatSeconds(s));
   return {
@@ -39,6 +42,15 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     fault: scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureOf(journal),
     headline: [
+      ...(detection
+        ? [
+            {
+              label: `time to detect (${detection.alert} firing)`,
+              value: detection.firingSeconds !== undefined ? formatSeconds(detection.firingSeconds) : 'not fired',
+              id: 'time-to-detect',
+            },
+          ]
+        : []),
       {
         label: 'RTO (service back)',
         value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
@@ -78,6 +90,8 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
       error: p.error,
     })),
     ganttSvg: opts.charts ? ganttChart(journal) : '',
+    detection: detectionView(journal, opts),
+    exposure: exposureView(journal),
     ledgerSvg: opts.charts ? ledgerChart(journal) : '',
     ledger: ledgerView(journal),
     checks: journal.checks.map(checkView),
@@ -109,6 +123,69 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
 }
 
 export type DrillView = ReturnType<typeof drillView>;
+
+/** The alert the drill waited for: when it went pending and firing, and how the drill's rule differs. */
+function detectionView(journal: Journal, opts: { charts: boolean }) {
+  const d = journal.measurements.detection;
+  if (!d) return undefined;
+  const relative = (s: number | undefined) =>
+    s === undefined ? 'never' : s < 0 ? `${formatSeconds(-s)} before the fault` : `${formatSeconds(s)} after the fault`;
+  const artifact = journal.artifacts.find((a) => a.name === ALERTS_ARTIFACT);
+  return {
+    alert: d.alert,
+    svg: opts.charts ? detectionChart(journal) : '',
+    fired: d.firingSeconds !== undefined,
+    shortened: d.for.shortened,
+    forNote: d.for.shortened
+      ? `The drill shortened the rule's for from ${d.for.rule} to ${d.for.drill}${d.projectedFiringSeconds !== undefined ? `: with the rule as written, the alert would fire ${formatSeconds(d.projectedFiringSeconds)} after the fault` : ''}.`
+      : undefined,
+    rows: [
+      { key: 'Alert', value: `${d.alert} (${d.rules})`, id: 'alert' },
+      { key: 'Fault', value: formatDateTime(d.faultAt), id: 'fault-at' },
+      {
+        key: 'Pending',
+        value: d.pendingAt ? `${formatDateTime(d.pendingAt)} — ${relative(d.pendingSeconds)}` : 'never',
+        id: 'pending',
+      },
+      {
+        key: 'Firing',
+        value: d.firingAt ? `${formatDateTime(d.firingAt)} — ${relative(d.firingSeconds)}` : `not within ${d.within}`,
+        id: 'firing',
+      },
+      { key: 'Had to fire within', value: d.within, id: 'within' },
+      {
+        key: 'for',
+        value: d.for.shortened ? `${d.for.drill} in the drill (the rule says ${d.for.rule})` : d.for.drill,
+        id: 'for',
+      },
+      { key: 'Evaluated every', value: formatSeconds(d.evaluationIntervalSeconds), id: 'interval' },
+    ],
+    changes: d.changes,
+    expression: d.expression.trim(),
+    evidence: artifact?.path,
+  };
+}
+
+/** Writes that existed only on the primary while WAL archiving failed, over time. */
+function exposureView(journal: Journal) {
+  const e = journal.measurements.rpoExposure;
+  if (!e) return undefined;
+  const every = Math.max(1, Math.ceil(e.samples.length / 20));
+  return {
+    maxWrites: formatCount(e.maxUnarchivedWrites),
+    maxSeconds: formatSeconds(e.maxOldestSeconds),
+    samples: e.samples
+      .filter((_, i) => i % every === 0 || i === e.samples.length - 1)
+      .map((s) => ({
+        t: formatSeconds(s.t),
+        writes: formatCount(s.unarchivedWrites),
+        oldest: formatSeconds(s.oldestSeconds),
+        ready: formatCount(s.readySegments),
+        lastArchived: s.lastArchivedWal ?? '—',
+        failed: formatCount(s.failedCount),
+      })),
+  };
+}
 
 function checkView(c: CheckRecord) {
   return {

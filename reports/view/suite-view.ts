@@ -1,4 +1,4 @@
-import type { Verdict } from '../../harness/engine/journal.js';
+import type { Journal, Verdict } from '../../harness/engine/journal.js';
 import { formatCount, formatDateTime, formatSeconds, statusSymbol, verdictWord } from '../format.js';
 import type { SuiteEntry, SuiteLinks } from '../types.js';
 
@@ -32,6 +32,7 @@ export function suiteView(entries: SuiteEntry[], links: SuiteLinks, reportFile: 
       symbol: statusSymbol(journal.verdict),
       reason: journal.reason ?? '',
       startedAt: formatDateTime(journal.startedAt),
+      detect: timeToDetect(journal),
       rto: formatSeconds(journal.measurements.rto?.serviceSeconds),
       rpo:
         journal.measurements.rpo?.lostAckedWrites === undefined
@@ -42,4 +43,12 @@ export function suiteView(entries: SuiteEntry[], links: SuiteLinks, reportFile: 
         : 'none set',
     })),
   };
+}
+
+/** The alert's firing time after the fault, naming the alert; "not fired" when it never fired; "—" without detect. */
+function timeToDetect(journal: Journal): string {
+  const d = journal.measurements.detection;
+  if (!d) return '—';
+  if (d.firingSeconds === undefined) return `${d.alert} not fired within ${d.within}`;
+  return `${formatSeconds(d.firingSeconds)} (${d.alert}${d.for.shortened ? `, for ${d.for.drill} instead of ${d.for.rule}` : ''})`;
 }

@@ -19,6 +19,8 @@ export async function startEmbeddedS3(opts: {
   dir: string;
   logFile: string;
   tls?: { key: string; cert: string };
+  /** Listen on this port (a restart at the same endpoint); default: a free one. */
+  port?: number;
 }): Promise<EmbeddedS3> {
   await mkdir(opts.dir, { recursive: true });
   const require = createRequire(import.meta.url);
@@ -31,11 +33,21 @@ export async function startEmbeddedS3(opts: {
       'the embedded S3 (npm package s3rver) is not installed; run "npm ci" in the drdrill directory',
     );
   }
-  const args = ['--openssl-legacy-provider', '--no-warnings', bin, '-d', opts.dir, '-a', '127.0.0.1', '-p', '0'];
+  const args = [
+    '--openssl-legacy-provider',
+    '--no-warnings',
+    bin,
+    '-d',
+    opts.dir,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(opts.port ?? 0),
+  ];
   if (opts.tls) args.push('--key', opts.tls.key, '--cert', opts.tls.cert);
   // Own process group, like PostgreSQL: Ctrl-C reaches drdrill, whose teardown stops it.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const log = createWriteStream(opts.logFile);
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
   child.stderr.pipe(log);
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';

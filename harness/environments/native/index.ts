@@ -16,7 +16,7 @@ import type {
   PgInstance,
   StartedEnvironment,
 } from '../types.js';
-import { startEmbeddedS3 } from './embedded-s3.js';
+import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 import { findPostgresBinDir } from './postgres-binaries.js';
 import { NativeInstance } from './native-instance.js';
 import { tmpfsSupport } from './tmpfs-volume.js';
@@ -47,6 +47,7 @@ class NativeEnvironment implements StartedEnvironment {
     readonly binDir: string,
     readonly objectStore: ObjectStoreConnection,
     private readonly _walTool: { node: string; script: string; config: string },
+    private readonly _embedded: EmbeddedStore | undefined,
   ) {}
 
   get workDir(): string {
@@ -74,9 +75,9 @@ class NativeEnvironment implements StartedEnvironment {
     }
     if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
 
-    const objectStore = await startObjectStore(opts);
+    const { connection: objectStore, embedded } = await startObjectStore(opts);
     const walTool = await installWalTool(opts.workDir, objectStore, account);
-    return new NativeEnvironment(opts, binDir, objectStore, walTool);
+    return new NativeEnvironment(opts, binDir, objectStore, walTool, embedded);
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
@@ -117,6 +118,24 @@ class NativeEnvironment implements StartedEnvironment {
     return readFile(join(this.workDir, S3_LOG), 'utf8').catch(() => '');
   }
 
+  async interruptObjectStore(): Promise<string> {
+    const s3 = this._embedded?.current;
+    if (!s3)
+      throw new DrillError(
+        'invalid-config',
+        'the object store is external (objectStore.kind "s3"): drdrill does not stop it',
+      );
+    await s3.stop();
+    return `stopped the embedded S3 (s3rver pid ${s3.pid}) at ${s3.endpoint}: every request to it is refused`;
+  }
+
+  async restoreObjectStore(): Promise<string> {
+    const embedded = this._embedded;
+    if (!embedded) throw new DrillError('invalid-config', 'the object store is external (objectStore.kind "s3")');
+    const s3 = await embedded.start(Number(new URL(embedded.current.endpoint).port));
+    return `started the embedded S3 again (s3rver pid ${s3.pid}) at ${s3.endpoint}, on the same objects`;
+  }
+
   async volumeSupport() {
     return tmpfsSupport();
   }
@@ -137,18 +156,42 @@ function pgbackrestPath(): string | undefined {
   return undefined;
 }
 
-async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectStoreConnection> {
+/** The embedded S3 this environment runs: the process now, and how to start it (again, on a given port). */
+interface EmbeddedStore {
+  current: EmbeddedS3;
+  start(port?: number): Promise<EmbeddedS3>;
+}
+
+async function startObjectStore(
+  opts: EnvironmentStartOptions,
+): Promise<{ connection: ObjectStoreConnection; embedded?: EmbeddedStore }> {
   const spec = opts.spec.objectStore;
-  if (spec.kind === 's3') return resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
+  if (spec.kind === 's3') return { connection: resolveObjectStoreSpec(spec, opts.runId, opts.drillName) };
   const dir = join(opts.workDir, 's3');
   let tls: { key: string; cert: string } | undefined;
   if (spec.tls) tls = await makeSelfSignedCert(join(opts.workDir, 'tls'));
-  const s3 = await startEmbeddedS3({ dir, logFile: join(opts.workDir, S3_LOG), ...(tls ? { tls } : {}) });
-  opts.onTeardown('stop embedded S3', () => s3.stop());
-  opts.logger.debug(`embedded S3 pid ${s3.pid} at ${s3.endpoint}`);
+  const launch = async (port?: number) => {
+    const s3 = await startEmbeddedS3({
+      dir,
+      logFile: join(opts.workDir, S3_LOG),
+      ...(tls ? { tls } : {}),
+      ...(port ? { port } : {}),
+    });
+    opts.onTeardown('stop embedded S3', () => s3.stop());
+    opts.logger.debug(`embedded S3 pid ${s3.pid} at ${s3.endpoint}`);
+    return s3;
+  };
+  const s3 = await launch();
+  const embedded: EmbeddedStore = {
+    current: s3,
+    async start(port) {
+      this.current = await launch(port);
+      return this.current;
+    },
+  };
   const secret = randomBytes(12).toString('hex');
   registerSecret(secret);
-  return {
+  const connection: ObjectStoreConnection = {
     kind: 'embedded',
     endpoint: s3.endpoint,
     endpointForInstances: s3.endpoint,
@@ -160,6 +203,7 @@ async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectSt
     secretAccessKey: secret,
     ...(tls ? { caCertFile: tls.cert, caCertFileForInstances: tls.cert } : {}),
   };
+  return { connection, embedded };
 }
 
 /**
