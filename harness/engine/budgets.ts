@@ -28,6 +28,10 @@ export const DEFAULT_BUDGETS = {
   connect: 5,
   /** One write of the workload writer. */
   write: 10,
+  /** A migration's initial copy (a subscription's table synchronisation). */
+  copy: 600,
+  /** A migration target catching up with its source (logical replication). */
+  catchUp: 60,
 } as const;
 
 export type BudgetName = keyof typeof DEFAULT_BUDGETS;

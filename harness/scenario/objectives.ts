@@ -28,6 +28,11 @@ export const KNOWN_METRICS: Record<string, MetricUnit> = {
   'rpo.lostSeconds': 'seconds',
   'rpo.lostBeforeTarget': 'count',
   'rpo.discardedAfterTarget': 'count',
+  'migration.writeDowntimeSeconds': 'seconds',
+  'migration.lagAtCutoverSeconds': 'seconds',
+  'migration.freezeSeconds': 'seconds',
+  'migration.copy.seconds': 'seconds',
+  'migration.divergentRows': 'count',
 };
 
 const UNIT_FACTORS: Record<string, { unit: MetricUnit; factor: number }> = {

@@ -1,10 +1,15 @@
 import { SHOP_TABLES } from '../../fixtures/datasets/shop/generate.js';
 import { backupDefinition } from '../backups/index.js';
 import { faultDefinition } from '../faults/index.js';
+import { migrationProcedure } from '../migrations/procedures/index.js';
+import type { MigrationScenario } from '../migrations/schema.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { uncoverableDamage } from '../verification/coverage.js';
 import type { LoadedScenario } from './load.js';
 import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './load.js';
+import type { Scenario } from './schema.js';
+
+type AddProblem = (path: (string | number)[], message: string) => void;
 
 /**
  * Checks across fields that the schema alone cannot express (a recovery that needs a backup the scenario
@@ -14,14 +19,19 @@ import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './l
 export function checkSemantics(loaded: LoadedScenario): void {
   const { scenario } = loaded;
   const problems: ScenarioProblem[] = [];
-  const add = (path: (string | number)[], message: string) =>
+  const add: AddProblem = (path, message) =>
     problems.push({
       file: loaded.file,
       ...locatePath(loaded.source, path),
       path: formatPath(path.map(String)),
       message,
     });
+  if (scenario.kind === 'Drill') checkDrill(scenario, add);
+  else checkMigration(scenario, add);
+  if (problems.length) throw new ScenarioError(problems);
+}
 
+function checkDrill(scenario: Scenario, add: AddProblem): void {
   scenario.backup.forEach((b, i) => {
     for (const p of backupDefinition(b.method).validate?.(b, scenario) ?? []) add(['backup', i], p);
   });
@@ -33,5 +43,19 @@ export function checkSemantics(loaded: LoadedScenario): void {
   }
   for (const p of recoveryDefinition(scenario.recovery.procedure).validate?.(scenario.recovery, scenario) ?? [])
     add(['recovery'], p);
-  if (problems.length) throw new ScenarioError(problems);
+}
+
+function checkMigration(scenario: MigrationScenario, add: AddProblem): void {
+  for (const p of migrationProcedure(scenario.migration.procedure).validate?.(scenario.migration, scenario) ?? [])
+    add(['migration'], p);
+  const skip = scenario.migration.procedure === 'copy-then-verify' ? scenario.migration.faultInjection?.skipTable : undefined;
+  if (skip && scenario.dataset.fixture === 'shop' && !(SHOP_TABLES as string[]).includes(skip))
+    add(
+      ['migration', 'faultInjection', 'skipTable'],
+      `"${skip}" is not a table of the shop dataset; expected one of ${SHOP_TABLES.join(', ')}`,
+    );
+  if (scenario.migration.procedure === 'dual-write' && !scenario.workload.datasetWrites)
+    add(['workload', 'datasetWrites'], 'dual-write mirrors the dataset writes: keep datasetWrites true');
+  const checks = Object.values(scenario.verify).filter(Boolean).length;
+  if (checks === 0) add(['verify'], 'turns every comparison off: a migration that verifies nothing never passes');
 }
