@@ -24,7 +24,8 @@ export function procedureOf(journal: Journal): string {
   const title = journal.measurements.recovery?.title;
   // Journals from before the title was recorded name the procedure only.
   const parsed = journal.scenario.parsed;
-  if (parsed.kind === 'Migration') return journal.measurements.migration?.title ?? `the ${parsed.migration.procedure} procedure`;
+  if (parsed.kind === 'Migration')
+    return journal.measurements.migration?.title ?? `the ${parsed.migration.procedure} procedure`;
   return typeof title === 'string' ? title : `the ${parsed.recovery.procedure} procedure`;
 }
 

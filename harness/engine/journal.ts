@@ -199,7 +199,10 @@ const migrationSchema = z
         failedWrites: count,
       })
       .optional(),
-    backfill: z.record(z.string(), count).optional().describe('dual-write: rows written to the source alone during the copy, brought over'),
+    backfill: z
+      .record(z.string(), count)
+      .optional()
+      .describe('dual-write: rows written to the source alone during the copy, brought over'),
     sync: z.strictObject({ divergentRows: z.record(z.string(), count) }).optional(),
     divergence: z
       .record(

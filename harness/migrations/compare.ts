@@ -58,7 +58,12 @@ export async function compareOldAndNew(m: Migration): Promise<void> {
             }
           : {}),
         covers: [t],
-        evidence: { query: fingerprintSql(t), actual: diff ? { missing: diff.missing.length, extra: diff.extra.length, changed: diff.changed.length } : 'same' },
+        evidence: {
+          query: fingerprintSql(t),
+          actual: diff
+            ? { missing: diff.missing.length, extra: diff.extra.length, changed: diff.changed.length }
+            : 'same',
+        },
       });
     }
   });
@@ -69,10 +74,16 @@ export async function compareOldAndNew(m: Migration): Promise<void> {
       name: 'schema (pg_dump -s) of the target matches the source',
       status: diff.length ? 'failed' : 'passed',
       ...(diff.length ? { message: `${diff.length} line(s) differ` } : {}),
-      evidence: { command: 'pg_dump -s --no-owner --no-privileges (source, target)', output: diff.slice(0, 200).join('\n') },
+      evidence: {
+        command: 'pg_dump -s --no-owner --no-privileges (source, target)',
+        output: diff.slice(0, 200).join('\n'),
+      },
     });
   }
-  m.recorder.measure('migration.divergentRows', Object.values(tables).reduce((n, t) => n + (t.divergent ?? 0), 0));
+  m.recorder.measure(
+    'migration.divergentRows',
+    Object.values(tables).reduce((n, t) => n + (t.divergent ?? 0), 0),
+  );
 
   const remaining = parseDuration(m.scenario.workload.after) - (now() - cut.at);
   if (remaining > 0) await sleep(remaining, m.signal);
@@ -93,7 +104,11 @@ async function compareSequences(m: Migration): Promise<void> {
           message: `behind the source: ${behind.map((b) => `${b.name} (target ${b.target ?? 'never used'}, source ${b.source})`).join(', ')}`,
         }
       : {}),
-    evidence: { query: 'SELECT schemaname, sequencename, last_value FROM pg_sequences', expected: source, actual: target },
+    evidence: {
+      query: 'SELECT schemaname, sequencename, last_value FROM pg_sequences',
+      expected: source,
+      actual: target,
+    },
   });
 }
 

@@ -28,7 +28,8 @@ export function retargetWriter(m: Migration): void {
 /** The first write the target acknowledged as the writer's only database. */
 export async function firstTargetWrite(m: Migration): Promise<Ack> {
   const target = m.workload.currentTarget;
-  if (!target || target.label !== m.target.name) throw new DrillError('error', 'the writer was never pointed at the target');
+  if (!target || target.label !== m.target.name)
+    throw new DrillError('error', 'the writer was never pointed at the target');
   const deadline = now() + budgetMs('service');
   for (;;) {
     const ack = m.workload.acks.find((a) => a.target === target.index);

@@ -28,11 +28,16 @@ export async function setReadOnly(m: Migration, on: boolean): Promise<string> {
     await c.query('SELECT pg_reload_conf()');
   });
   const refused = (r: string | undefined) => r !== undefined && r.startsWith('25006');
-  const result = await retryUntil('the source to take the read-only setting', () => probeWrite(m), (r) => refused(r) === on, {
-    timeoutMs: budgetMs('connect'),
-    intervalMs: 20,
-    signal: m.signal,
-  }).catch((err: Error) => `not applied: ${err.message}`);
+  const result = await retryUntil(
+    'the source to take the read-only setting',
+    () => probeWrite(m),
+    (r) => refused(r) === on,
+    {
+      timeoutMs: budgetMs('connect'),
+      intervalMs: 20,
+      signal: m.signal,
+    },
+  ).catch((err: Error) => `not applied: ${err.message}`);
   await withClient(m.db(m.source), (c) =>
     c.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity

@@ -20,9 +20,13 @@ const seed: MigrationPhase = {
     await WorkloadWriter.createTable(m.db(m.source));
     const loaded = await loadShopDataset(m.db(m.source), m.scenario.dataset.scale, m.scenario.dataset.seed);
     m.recorder.measure('dataset', loaded);
-    m.recorder.event('seed', `loaded ${m.scenario.dataset.fixture} at scale ${loaded.scale} into the source in ${loaded.seconds.toFixed(2)} s`, {
-      rows: loaded.rows,
-    });
+    m.recorder.event(
+      'seed',
+      `loaded ${m.scenario.dataset.fixture} at scale ${loaded.scale} into the source in ${loaded.seconds.toFixed(2)} s`,
+      {
+        rows: loaded.rows,
+      },
+    );
   },
 };
 
@@ -34,7 +38,10 @@ const workload: MigrationPhase = {
     await sleep(parseDuration(m.scenario.workload.before), m.signal);
     if (m.workload.acks.length === 0) {
       const last = m.workload.failures.at(-1)?.error ?? 'no error recorded';
-      throw new DrillError('error', `the workload writer acknowledged no write on the source in ${m.scenario.workload.before} (${last})`);
+      throw new DrillError(
+        'error',
+        `the workload writer acknowledged no write on the source in ${m.scenario.workload.before} (${last})`,
+      );
     }
     m.recorder.check({
       name: 'the application writes to the source',

@@ -77,7 +77,10 @@ export async function provisionMigration(
     ...(procedure.sourceSettings?.(scenario.migration) ?? {}),
     ...scenario.source.settings,
   });
-  const target = await startInstance(env, 'target', scenario.target.version, { ...common, ...scenario.target.settings });
+  const target = await startInstance(env, 'target', scenario.target.version, {
+    ...common,
+    ...scenario.target.settings,
+  });
 
   const workload = new WorkloadWriter({
     rate: scenario.workload.ledger.rate,
@@ -117,7 +120,9 @@ export async function provisionMigration(
 }
 
 /** Version and the settings that differ from the defaults, as the journal records each side. */
-async function describeInstance(instance: PgInstance): Promise<{ version: string; versionNum: number; settings: Record<string, string> }> {
+async function describeInstance(
+  instance: PgInstance,
+): Promise<{ version: string; versionNum: number; settings: Record<string, string> }> {
   return withClient(instance.connection('postgres'), async (c) => {
     const v = await c.query<{ version: string; num: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num`,

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { duration } from '../scenario/fields.js';
-import { datasetSchema, environmentSchema, objectivesSchema, scenarioSchema, workloadSchema } from '../scenario/schema.js';
+import {
+  datasetSchema,
+  environmentSchema,
+  objectivesSchema,
+  scenarioSchema,
+  workloadSchema,
+} from '../scenario/schema.js';
 import { migrationProcedureSchema } from './procedures/index.js';
 
 const instanceSchema = z.strictObject({
@@ -33,7 +39,11 @@ export const migrationScenarioSchema = z.strictObject({
   metadata: scenarioSchema.shape.metadata,
   objectives: objectivesSchema.default({}),
   deadline: duration.default('10m').describe('the whole migration drill times out after this'),
-  environment: environmentSchema.default({ kind: 'native', postgres: { settings: {} }, objectStore: { kind: 'embedded' } }),
+  environment: environmentSchema.default({
+    kind: 'native',
+    postgres: { settings: {} },
+    objectStore: { kind: 'embedded' },
+  }),
   source: instanceSchema.default({ settings: {} }).describe('the old database'),
   target: instanceSchema.default({ settings: {} }).describe('the new database (settings and version may differ)'),
   dataset: datasetSchema.default({ fixture: 'shop', scale: 1000, seed: 42 }),
@@ -41,7 +51,13 @@ export const migrationScenarioSchema = z.strictObject({
     .default({ ledger: { rate: 100 }, before: '3s', datasetWrites: true, after: '2s' })
     .describe('before: how long the writer runs on the source before the migration; after: on the target after it'),
   migration: migrationProcedureSchema,
-  verify: verifySchema.default({ rowCounts: true, fingerprints: true, sequences: true, schemaDiff: true, ledger: true }),
+  verify: verifySchema.default({
+    rowCounts: true,
+    fingerprints: true,
+    sequences: true,
+    schemaDiff: true,
+    ledger: true,
+  }),
 });
 
 export type MigrationScenario = z.infer<typeof migrationScenarioSchema>;

@@ -22,6 +22,9 @@ export function sequencesBehind(
   target: Record<string, string | null>,
 ): { name: string; source: string; target: string | null }[] {
   return Object.entries(source)
-    .filter(([name, v]) => v !== null && (target[name] == null || BigInt(target[name]) < BigInt(v)))
+    .filter(
+      ([name, v]) =>
+        v !== null && (target[name] === undefined || target[name] === null || BigInt(target[name]) < BigInt(v)),
+    )
     .map(([name, v]) => ({ name, source: v!, target: target[name] ?? null }));
 }

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { kindSchema, scenarioDocumentSchema, type AnyScenario, type ScenarioKind, type ScenarioOfKind } from './kinds.js';
+import {
+  kindSchema,
+  scenarioDocumentSchema,
+  type AnyScenario,
+  type ScenarioKind,
+  type ScenarioOfKind,
+} from './kinds.js';
 import { parseObjectives, type Objective } from './objectives.js';
 import { DrillError } from '../engine/errors.js';
 

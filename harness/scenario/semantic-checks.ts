@@ -48,7 +48,8 @@ function checkDrill(scenario: Scenario, add: AddProblem): void {
 function checkMigration(scenario: MigrationScenario, add: AddProblem): void {
   for (const p of migrationProcedure(scenario.migration.procedure).validate?.(scenario.migration, scenario) ?? [])
     add(['migration'], p);
-  const skip = scenario.migration.procedure === 'copy-then-verify' ? scenario.migration.faultInjection?.skipTable : undefined;
+  const skip =
+    scenario.migration.procedure === 'copy-then-verify' ? scenario.migration.faultInjection?.skipTable : undefined;
   if (skip && scenario.dataset.fixture === 'shop' && !(SHOP_TABLES as string[]).includes(skip))
     add(
       ['migration', 'faultInjection', 'skipTable'],

@@ -116,7 +116,13 @@ export function shopProfile(runId: string): WriteProfile {
         changes: newOrderChanges,
         mirror: (row) => ({
           sql: NEW_ORDER_MIRROR_SQL,
-          params: [row.server_ms, json(row.customer_row), json(row.order_row), json(row.item_rows), json(row.payment_row)],
+          params: [
+            row.server_ms,
+            json(row.customer_row),
+            json(row.order_row),
+            json(row.item_rows),
+            json(row.payment_row),
+          ],
         }),
       };
     },

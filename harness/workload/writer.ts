@@ -229,7 +229,7 @@ export class WorkloadWriter {
       await failed();
       return undefined;
     }
-    }
+  }
 
   /** Writes what the first target committed to the mirror too; false (and a divergence) if it refused. */
   private async _mirrorWrite(seq: number, write: PlannedWrite, row: Record<string, unknown>): Promise<boolean> {

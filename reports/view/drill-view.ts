@@ -36,27 +36,41 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     drdrillVersion: journal.drdrillVersion,
     schemaVersion: journal.schemaVersion,
     summary: plainSummary(journal),
+    kind: scenario.kind,
     fault: scenario.kind === 'Drill' && scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureOf(journal),
-    headline: [
-      {
-        label: 'RTO (service back)',
-        value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
-        id: 'rto-service',
-      },
-      ...(rto?.dataRestoredSeconds !== undefined
-        ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
-        : []),
-      { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
-      {
-        label: 'RPO (acknowledged writes lost)',
-        value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
-        id: 'rpo-lost',
-      },
-      ...(rpo?.lostBeforeTarget !== undefined
-        ? [{ label: 'lost before recovery target', value: formatCount(rpo.lostBeforeTarget), id: 'rpo-before-target' }]
-        : []),
-    ],
+    procedureLine:
+      scenario.kind === 'Migration'
+        ? `migration: ${procedureOf(journal)}`
+        : `fault: ${scenario.fault ? scenario.fault.type : 'none'} · recovery: ${procedureOf(journal)}`,
+    headline:
+      scenario.kind === 'Migration'
+        ? migrationHeadline(journal)
+        : [
+            {
+              label: 'RTO (service back)',
+              value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
+              id: 'rto-service',
+            },
+            ...(rto?.dataRestoredSeconds !== undefined
+              ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
+              : []),
+            { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
+            {
+              label: 'RPO (acknowledged writes lost)',
+              value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+              id: 'rpo-lost',
+            },
+            ...(rpo?.lostBeforeTarget !== undefined
+              ? [
+                  {
+                    label: 'lost before recovery target',
+                    value: formatCount(rpo.lostBeforeTarget),
+                    id: 'rpo-before-target',
+                  },
+                ]
+              : []),
+          ],
     objectives: journal.objectives.map((o) => ({
       label: metricLabel(o.metric),
       source: o.source,
@@ -109,6 +123,33 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
 }
 
 export type DrillView = ReturnType<typeof drillView>;
+
+/** A migration's figures: the write downtime, the lag at cutover, the copy, what was lost or differs. */
+function migrationHeadline(journal: Journal): { label: string; value: string; id: string }[] {
+  const m = journal.measurements.migration;
+  const rpo = journal.measurements.rpo;
+  return [
+    { label: 'write downtime at the switch', value: formatSeconds(m?.writeDowntimeSeconds), id: 'migration-downtime' },
+    ...(m?.lagAtCutoverSeconds !== undefined
+      ? [{ label: 'replication lag at cutover', value: formatSeconds(m.lagAtCutoverSeconds), id: 'migration-lag' }]
+      : []),
+    {
+      label: 'copy throughput',
+      value: m?.copy ? `${formatBytes(m.copy.bytesPerSecond)}/s, ${formatCount(m.copy.rowsPerSecond)} rows/s` : '—',
+      id: 'migration-copy',
+    },
+    {
+      label: 'acknowledged writes lost on the target',
+      value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+      id: 'rpo-lost',
+    },
+    {
+      label: 'rows differing old vs new',
+      value: m?.divergentRows === undefined ? '—' : formatCount(m.divergentRows),
+      id: 'migration-divergent',
+    },
+  ];
+}
 
 function checkView(c: CheckRecord) {
   return {

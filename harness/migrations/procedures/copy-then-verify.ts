@@ -50,7 +50,10 @@ export const copyThenVerify = defineMigrationProcedure<Spec>({
           windowFrom = now();
           if (spec.writes === 'stop') await m.workload.pause();
           else await setReadOnly(m, true);
-          m.recorder.event('window', `writes ${spec.writes === 'stop' ? 'stopped' : 'refused by the read-only source'}`);
+          m.recorder.event(
+            'window',
+            `writes ${spec.writes === 'stop' ? 'stopped' : 'refused by the read-only source'}`,
+          );
           const skip = spec.faultInjection?.skipTable;
           if (skip) m.recorder.event('fault-injection', `FAULT INJECTION: the copy leaves the rows of ${skip} out`);
           const { stats, commands } = await dumpAndRestore(m, {
@@ -62,7 +65,10 @@ export const copyThenVerify = defineMigrationProcedure<Spec>({
           m.recorder.check({
             name: 'pg_dump of the source restored into the target',
             status: 'passed',
-            evidence: { command: commands.join('\n'), actual: `${stats.rows} rows, ${stats.bytes} bytes in ${stats.seconds} s` },
+            evidence: {
+              command: commands.join('\n'),
+              actual: `${stats.rows} rows, ${stats.bytes} bytes in ${stats.seconds} s`,
+            },
           });
         },
       },
@@ -78,7 +84,11 @@ export const copyThenVerify = defineMigrationProcedure<Spec>({
             name: 'row counts of every table, old vs new, before the switch',
             status: wrong.length ? 'failed' : 'passed',
             ...(wrong.length
-              ? { message: wrong.map(([t, c]) => `${t}: ${c.source} rows on the source, ${c.target} on the target`).join('; ') }
+              ? {
+                  message: wrong
+                    .map(([t, c]) => `${t}: ${c.source} rows on the source, ${c.target} on the target`)
+                    .join('; '),
+                }
               : {}),
             covers: Object.keys(counts),
             evidence: { query: 'SELECT count(*) FROM <table> (source and target)', actual: counts },

@@ -68,13 +68,19 @@ export const dualWrite = defineMigrationProcedure<Spec>({
             ...(diverged.length
               ? {
                   message: diverged
-                    .map(([t, d]) => `${t}: ${d.writes} write(s) committed on the source only (seq ${d.firstSeq}..${d.lastSeq}; ${d.error})`)
+                    .map(
+                      ([t, d]) =>
+                        `${t}: ${d.writes} write(s) committed on the source only (seq ${d.firstSeq}..${d.lastSeq}; ${d.error})`,
+                    )
                     .join('; '),
                 }
               : mirrored === 0
                 ? { message: `no write was acknowledged by both within ${spec.dualWriteFor}` }
                 : {}),
-            evidence: { expected: 'writes committed on both, none diverged', actual: { mirrored, divergence: m.workload.divergence } },
+            evidence: {
+              expected: 'writes committed on both, none diverged',
+              actual: { mirrored, divergence: m.workload.divergence },
+            },
           });
         },
       },
@@ -104,7 +110,10 @@ export const dualWrite = defineMigrationProcedure<Spec>({
                     }
                   : {}),
                 covers: [t],
-                evidence: { query: `SELECT id, md5(t::text) FROM ${t} t (both, at one cut)`, actual: diff.missing.length + diff.extra.length + diff.changed.length },
+                evidence: {
+                  query: `SELECT id, md5(t::text) FROM ${t} t (both, at one cut)`,
+                  actual: diff.missing.length + diff.extra.length + diff.changed.length,
+                },
               });
             }
             m.recorder.measure('migration.sync', { divergentRows: tables });
@@ -164,15 +173,24 @@ async function backfill(m: Migration, afterSeq: number, uptoSeq: number): Promis
         // Parents before children: the foreign keys hold at every statement.
         for (const table of m.workload.profile.tables)
           copied[table] = await copyRows(src, tgt, table, [...(keys.get(table) ?? [])], { replace: true, lock: true });
-        copied[LEDGER_TABLE] = await copyRows(src, tgt, LEDGER_TABLE, acks.map((a) => String(a.seq)), {
-          replace: false,
-          lock: false,
-        });
+        copied[LEDGER_TABLE] = await copyRows(
+          src,
+          tgt,
+          LEDGER_TABLE,
+          acks.map((a) => String(a.seq)),
+          {
+            replace: false,
+            lock: false,
+          },
+        );
       } finally {
         await src.query('COMMIT');
       }
     }),
   );
-  m.recorder.event('backfill', `rows written to the source alone during the copy brought over: ${JSON.stringify(copied)}`);
+  m.recorder.event(
+    'backfill',
+    `rows written to the source alone during the copy brought over: ${JSON.stringify(copied)}`,
+  );
   return copied;
 }

@@ -98,13 +98,22 @@ export const logicalReplication = defineMigrationProcedure<Spec>({
               { timeoutMs: budgetMs('copy'), intervalMs: 50, signal: m.signal },
             ),
           );
-          const stats = copyStats({ tool: 'logical replication (initial table synchronisation)' }, bytes, await targetRows(m), (now() - started) / 1000);
+          const stats = copyStats(
+            { tool: 'logical replication (initial table synchronisation)' },
+            bytes,
+            await targetRows(m),
+            (now() - started) / 1000,
+          );
           m.recorder.measure('migration.copy', stats);
           m.recorder.check({
             name: 'subscription created and every table synchronised',
             status: 'passed',
             evidence: {
-              command: [...schema, `CREATE PUBLICATION ${NAME} FOR ALL TABLES`, `CREATE SUBSCRIPTION ${NAME} ... PUBLICATION ${NAME}`].join('\n'),
+              command: [
+                ...schema,
+                `CREATE PUBLICATION ${NAME} FOR ALL TABLES`,
+                `CREATE SUBSCRIPTION ${NAME} ... PUBLICATION ${NAME}`,
+              ].join('\n'),
               actual: `${ready.ready} tables ready; ${stats.rows} rows on the target after ${stats.seconds} s`,
             },
           });
@@ -120,7 +129,10 @@ export const logicalReplication = defineMigrationProcedure<Spec>({
           m.recorder.check({
             name: 'the target caught up with the source',
             status: 'passed',
-            evidence: { query: `SELECT 1 FROM ${LEDGER_TABLE} WHERE seq = ${last.seq}`, actual: `replicated ${lag} s after it was acknowledged` },
+            evidence: {
+              query: `SELECT 1 FROM ${LEDGER_TABLE} WHERE seq = ${last.seq}`,
+              actual: `replicated ${lag} s after it was acknowledged`,
+            },
           });
         },
       },
@@ -144,12 +156,17 @@ export const logicalReplication = defineMigrationProcedure<Spec>({
               caughtAt = now();
               if (r.rowCount === 1) break;
               if (caughtAt - from > budgetMs('catchUp'))
-                throw new Error(`the target did not receive write seq ${last.seq} within ${budgetMs('catchUp') / 1000} s of the freeze`);
+                throw new Error(
+                  `the target did not receive write seq ${last.seq} within ${budgetMs('catchUp') / 1000} s of the freeze`,
+                );
               await sleep(2, m.signal);
             }
             let sequences: Record<string, string> | undefined;
             if (spec.faultInjection?.forgetSequences)
-              m.recorder.event('fault-injection', 'FAULT INJECTION: the cutover leaves the sequences of the target as they are');
+              m.recorder.event(
+                'fault-injection',
+                'FAULT INJECTION: the cutover leaves the sequences of the target as they are',
+              );
             else sequences = await syncSequences(src, tgt);
             await takeCut(m);
             retargetWriter(m);

@@ -23,6 +23,8 @@ export interface MigrationProcedureDefinition<S> {
   steps(spec: S): MigrationStep[];
 }
 
-export function defineMigrationProcedure<S>(definition: MigrationProcedureDefinition<S>): MigrationProcedureDefinition<S> {
+export function defineMigrationProcedure<S>(
+  definition: MigrationProcedureDefinition<S>,
+): MigrationProcedureDefinition<S> {
   return definition;
 }

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../harness/engine/exit-codes.js';
+import type { Journal } from '../../harness/engine/journal.js';
+import { journalOf } from '../../harness/testing/journals.js';
+import { missingAcks, missingInserts, startKeptInstance } from '../../harness/testing/kept-instance.js';
+import { processesMentioning } from '../../harness/testing/processes.js';
+import { runCli, tempOutDir, workDir } from '../../harness/testing/run-cli.js';
+
+const PROCEDURES = {
+  'migrate-copy-then-verify': 'copy-then-verify',
+  'migrate-dual-write': 'dual-write',
+  'migrate-logical-replication': 'logical-replication',
+} as const;
+
+/** Counted on the kept target itself, from the writer's own files: acknowledged writes it does not hold. */
+async function lostOnKeptTarget(work: string, out: string, j: Journal): Promise<Record<string, number>> {
+  const kept = await startKeptInstance(work, 'target', j.runId);
+  try {
+    const dir = join(out, j.drill);
+    const lost: Record<string, number> = {
+      drdrill_ledger: (await missingAcks(kept.client, join(dir, 'ledger-acks.csv'))).length,
+    };
+    for (const table of ['customers', 'orders', 'order_items', 'payments']) {
+      const { acked, missing } = await missingInserts(kept.client, join(dir, 'workload-changes.csv'), table);
+      expect(acked, `${j.drill}: acknowledged inserts into ${table}`).toBeGreaterThan(50);
+      lost[table] = missing.length;
+    }
+    return lost;
+  } finally {
+    await kept.stop();
+  }
+}
+
+describe('migrations of the shop dataset with the writer at 100 writes/s (real PostgreSQL)', () => {
+  it('every procedure passes with no acknowledged write lost on the kept target, and logical replication stops writes for less time than copy-then-verify', async () => {
+    const out = tempOutDir();
+    const work = workDir();
+    const r = await runCli(['run', 'scenarios/migrations/', '--out', out, '--reporter', 'json,html,md', '--keep'], {
+      env: { DRDRILL_WORK_DIR: work },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
+    const journals = Object.fromEntries(Object.keys(PROCEDURES).map((d) => [d, journalOf(out, d)]));
+
+    for (const [drill, procedure] of Object.entries(PROCEDURES)) {
+      const j = journals[drill]!;
+      expect(j.verdict, `${drill}: ${j.reason}`).toBe('passed');
+      expect(j.measurements.migration!.procedure).toBe(procedure);
+      // The writer ran at 100 writes/s on both sides of the switch.
+      const rates = j.measurements.ledger!.perSecond.slice(1, -1).map(([, n]) => n);
+      expect(Math.max(...rates), drill).toBeGreaterThanOrEqual(90);
+      const lost = await lostOnKeptTarget(work, out, j);
+      expect(lost, drill).toEqual({ drdrill_ledger: 0, customers: 0, orders: 0, order_items: 0, payments: 0 });
+      expect(j.measurements.rpo!.lostAckedWrites, drill).toBe(0);
+      expect(j.measurements.migration!.divergentRows, drill).toBe(0);
+      // Writes reached the target after the switch, counted from the writer's own file.
+      const acks = readFileSync(join(out, drill, 'ledger-acks.csv'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(acks.filter((l) => l.split(',')[3] !== '0').length, drill).toBeGreaterThan(50);
+    }
+
+    const dual = journals['migrate-dual-write']!;
+    expect(dual.phases.map((p) => p.name)).toEqual([
+      'provision',
+      'seed',
+      'workload',
+      'copy',
+      'dual-write',
+      'sync',
+      'cutover',
+      'fence',
+      'compare',
+      'teardown',
+    ]);
+    for (const phase of ['workload', 'copy', 'dual-write', 'sync', 'cutover', 'fence'])
+      expect(dual.checks.filter((c) => c.phase === phase).length, phase).toBeGreaterThan(0);
+    expect(dual.measurements.migration!.divergence).toBeUndefined();
+
+    const downtime = (d: string) => journals[d]!.measurements.migration!.writeDowntimeSeconds!;
+    expect(downtime('migrate-logical-replication')).toBeLessThan(downtime('migrate-copy-then-verify'));
+    expect(journals['migrate-logical-replication']!.measurements.migration!.lagAtCutoverSeconds).toBeGreaterThanOrEqual(
+      0,
+    );
+    expect(journals['migrate-copy-then-verify']!.measurements.migration!.copy!.jobs).toBe(2);
+
+    // The suite report puts the three migrations' writes on one time axis, downtime marked on each.
+    const index = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(index).toContain('id="migration-timeline"');
+    for (const drill of Object.keys(PROCEDURES))
+      expect(index).toMatch(new RegExp(`data-drill="${drill}"[^>]*data-downtime="${downtime(drill)}"`));
+    expect(processesMentioning(work)).toEqual([]);
+  });
+
+  it('negative drills fail on purpose, naming the table the copy skipped and the sequences the cutover forgot', async () => {
+    const out = tempOutDir();
+    const work = workDir();
+    const r = await runCli(['run', 'scenarios/migrations/negative/', '--out', out, '--reporter', 'json', '--keep'], {
+      env: { DRDRILL_WORK_DIR: work },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.failed);
+
+    const skipped = journalOf(out, 'migrate-copy-skips-a-table');
+    expect(skipped.verdict).toBe('failed');
+    expect(skipped.reason).toMatch(/payments has 0 of \d+ rows/);
+    const counts = skipped.checks.find((c) => c.name === 'row counts of every table, old vs new, before the switch')!;
+    expect(counts.status).toBe('failed');
+    expect(counts.message).toMatch(/^payments: \d+ rows on the source, 0 on the target$/);
+    // The cutover was called off: the application never wrote to the target.
+    expect(skipped.measurements.migration!.writeDowntimeSeconds).toBeUndefined();
+    const target = await startKeptInstance(work, 'target', skipped.runId);
+    try {
+      const count = async (t: string) =>
+        (await target.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0]!.n;
+      expect(await count('payments')).toBe(0);
+      expect(await count('customers')).toBeGreaterThanOrEqual(2000);
+    } finally {
+      await target.stop();
+    }
+
+    const forgot = journalOf(out, 'migrate-forgets-sequences');
+    expect(forgot.verdict).toBe('failed');
+    expect(forgot.reason).toMatch(
+      /^check failed: sequences of the target at or ahead of the source's — behind the source: public\.customers_id_seq \(target/,
+    );
+    for (const seq of ['customers_id_seq', 'orders_id_seq', 'order_items_id_seq', 'payments_id_seq'])
+      expect(forgot.reason).toContain(`public.${seq}`);
+    // Independently: the kept target holds customers above what its own sequence would hand out next.
+    const kept = await startKeptInstance(work, 'target', forgot.runId);
+    try {
+      const row = (
+        await kept.client.query<{ seq: string; max: string }>(
+          'SELECT (SELECT last_value FROM customers_id_seq)::text AS seq, (SELECT max(id) FROM customers)::text AS max',
+        )
+      ).rows[0]!;
+      expect(BigInt(row.seq)).toBeLessThan(BigInt(row.max));
+    } finally {
+      await kept.stop();
+    }
+    // The application met the forgotten sequences as duplicate keys on the target.
+    const refused = forgot.checks.find((c) => c.name === 'the target accepted every write after the cutover')!;
+    expect(refused.status).toBe('failed');
+    expect(refused.message).toMatch(/duplicate key value violates unique constraint "customers_pkey"/);
+    expect(processesMentioning(work)).toEqual([]);
+  });
+});
