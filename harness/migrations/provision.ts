@@ -12,13 +12,13 @@ import { ledgerOnlyProfile, shopProfile } from '../workload/profiles.js';
 import { WorkloadWriter } from '../workload/writer.js';
 import type { Migration, MigrationSetup } from './context.js';
 import { migrationProcedure } from './procedures/index.js';
+import type { MigrationScenario } from './schema.js';
 
 /**
  * A migration between majors runs each side on its own PostgreSQL; the host must have both. Checked before
  * anything starts, naming what to install.
  */
-function checkVersions(setup: MigrationSetup): void {
-  const { scenario } = setup;
+export function checkMigrationVersions(scenario: MigrationScenario): void {
   for (const side of ['source', 'target'] as const) {
     const wanted = scenario[side].version;
     if (!wanted) continue;
@@ -57,7 +57,7 @@ export async function provisionMigration(
   onEnvironment: (env: StartedEnvironment) => void,
 ): Promise<Migration> {
   const { scenario } = setup;
-  checkVersions(setup);
+  checkMigrationVersions(scenario);
   const procedure = migrationProcedure(scenario.migration.procedure);
   const provider = await environmentProvider(scenario.environment.kind);
   const env = await provider.start({

@@ -11,6 +11,7 @@ import { Interruption } from '../../engine/task-runner.js';
 import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { ENVIRONMENT_KINDS } from '../../scenario/schema.js';
 import { checkSemantics } from '../../scenario/semantic-checks.js';
+import { checkMigrationVersions } from '../../migrations/provision.js';
 import { createLogger } from '../../util/logger.js';
 import { MetricsOutputs } from '../../metrics/outputs.js';
 import {
@@ -82,8 +83,10 @@ export default defineCommand({
         `two scenarios are named "${dup}"; metadata.name must be unique within a run`,
       );
     await checkReporterPrerequisites(reporters);
-    for (const l of loaded)
+    for (const l of loaded) {
       await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
+      if (l.scenario.kind === 'Migration') checkMigrationVersions(l.scenario);
+    }
     const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
 
     const outDir = resolve(argv.out);
