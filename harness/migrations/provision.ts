@@ -72,15 +72,14 @@ export async function provisionMigration(
   });
   onEnvironment(env);
   const common = scenario.environment.postgres.settings;
-  const source = await startInstance(env, 'source', scenario.source.version, {
+  const sourceSettings = {
     ...common,
     ...(procedure.sourceSettings?.(scenario.migration) ?? {}),
     ...scenario.source.settings,
-  });
-  const target = await startInstance(env, 'target', scenario.target.version, {
-    ...common,
-    ...scenario.target.settings,
-  });
+  };
+  const targetSettings = { ...common, ...scenario.target.settings };
+  const source = await startInstance(env, 'source', scenario.source.version, sourceSettings);
+  const target = await startInstance(env, 'target', scenario.target.version, targetSettings);
 
   const workload = new WorkloadWriter({
     rate: scenario.workload.ledger.rate,
@@ -113,22 +112,27 @@ export async function provisionMigration(
   setup.recorder.measure('migration', {
     procedure: scenario.migration.procedure,
     title: procedure.title,
-    source: await describeInstance(source),
-    target: await describeInstance(target),
+    source: await describeInstance(source, Object.keys(sourceSettings)),
+    target: await describeInstance(target, Object.keys(targetSettings)),
   });
   return migration;
 }
 
-/** Version and the settings that differ from the defaults, as the journal records each side. */
+/** Settings every side records, besides the ones the scenario sets. */
+const SIDE_SETTINGS = ['wal_level', 'shared_buffers', 'max_connections', 'synchronous_commit', 'max_wal_size'];
+
+/** Version and settings (the scenario's and a few that matter to a move), as the journal records each side. */
 async function describeInstance(
   instance: PgInstance,
+  requested: string[],
 ): Promise<{ version: string; versionNum: number; settings: Record<string, string> }> {
   return withClient(instance.connection('postgres'), async (c) => {
     const v = await c.query<{ version: string; num: string }>(
       `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num`,
     );
     const s = await c.query<{ name: string; setting: string }>(
-      `SELECT name, setting FROM pg_settings WHERE source = 'configuration file' AND name NOT IN ('port', 'listen_addresses', 'unix_socket_directories') ORDER BY name`,
+      `SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name = ANY($1) ORDER BY name`,
+      [[...new Set([...SIDE_SETTINGS, ...requested])]],
     );
     return {
       version: v.rows[0]!.version,
