@@ -1,3 +1,4 @@
+import { KNOWN_METRICS } from '../harness/scenario/objectives.js';
 import type { CheckStatus, PhaseStatus, Verdict } from '../harness/engine/journal.js';
 
 /** "41.2 s", "2 min 05 s", "1 h 02 min": readable by people who were not there. */
@@ -57,6 +58,11 @@ const METRIC_LABELS: Record<string, string> = {
   'rpo.discardedAfterTarget': 'writes discarded after the recovery target',
   'detection.pendingSeconds': 'alert pending after the fault',
   'detection.firingSeconds': 'time to detect (alert firing)',
+  'migration.writeDowntimeSeconds': 'write downtime at the switch',
+  'migration.lagAtCutoverSeconds': 'replication lag at cutover',
+  'migration.freezeSeconds': 'write freeze of the switch',
+  'migration.copy.seconds': 'copy time',
+  'migration.divergentRows': 'rows differing old vs new',
 };
 
 export function metricLabel(metric: string): string {
@@ -64,13 +70,14 @@ export function metricLabel(metric: string): string {
 }
 
 export function isTimeMetric(metric: string): boolean {
-  return metric.startsWith('rto.') || metric.startsWith('detection.') || metric === 'rpo.lostSeconds';
+  return KNOWN_METRICS[metric] === 'seconds' || metric.startsWith('rto.');
 }
 
 export function formatMetric(metric: string, value: number | null | undefined): string {
   if (value === null || value === undefined) return 'not measured';
   if (isTimeMetric(metric)) return formatSeconds(value);
-  return `${formatCount(value)} ${value === 1 ? 'write' : 'writes'}`;
+  const noun = metric.endsWith('Rows') ? 'row' : 'write';
+  return `${formatCount(value)} ${noun}${value === 1 ? '' : 's'}`;
 }
 
 const VERDICT_WORDS: Record<Verdict, string> = {

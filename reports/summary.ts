@@ -1,5 +1,6 @@
 import type { Journal, JournalEvent, ObjectiveResult } from '../harness/engine/journal.js';
-import type { FaultSpec } from '../harness/scenario/schema.js';
+import type { FaultSpec, Scenario } from '../harness/scenario/schema.js';
+import { migrationSummary } from './migration-summary.js';
 import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metricLabel } from './format.js';
 
 /**
@@ -7,6 +8,7 @@ import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metr
  * what broke and when, how long recovery took, what was lost, and whether the objectives were met.
  */
 export function plainSummary(journal: Journal): string[] {
+  if (journal.scenario.parsed.kind === 'Migration') return migrationSummary(journal);
   return [
     faultSentence(journal),
     detectionSentence(journal),
@@ -22,7 +24,10 @@ export function plainSummary(journal: Journal): string[] {
 export function procedureOf(journal: Journal): string {
   const title = journal.measurements.recovery?.title;
   // Journals from before the title was recorded name the procedure only.
-  return typeof title === 'string' ? title : `the ${journal.scenario.parsed.recovery.procedure} procedure`;
+  const parsed = journal.scenario.parsed;
+  if (parsed.kind === 'Migration')
+    return journal.measurements.migration?.title ?? `the ${parsed.migration.procedure} procedure`;
+  return typeof title === 'string' ? title : `the ${parsed.recovery.procedure} procedure`;
 }
 
 export function faultEvent(journal: Journal): JournalEvent | undefined {
@@ -30,7 +35,7 @@ export function faultEvent(journal: Journal): JournalEvent | undefined {
 }
 
 function faultSentence(journal: Journal): string {
-  const spec = journal.scenario.parsed.fault;
+  const spec = drillScenario(journal)?.fault;
   if (!spec)
     return `No fault was injected: this drill checks that the environment, the backups and the checks work (${formatDate(journal.startedAt)}).`;
   const event = faultEvent(journal);
@@ -87,7 +92,7 @@ export function detectionSentence(journal: Journal): string | undefined {
 }
 
 function recoverySentence(journal: Journal): string | undefined {
-  if (!journal.scenario.parsed.fault) return undefined;
+  if (!drillScenario(journal)?.fault) return undefined;
   const procedure = procedureOf(journal);
   const rto = journal.measurements.rto;
   const restored = rto?.dataRestoredSeconds;
@@ -117,14 +122,26 @@ function recoverySentence(journal: Journal): string | undefined {
   return `The recovery (${procedure}) finished, but service was not confirmed back, so recovery time was not measured.`;
 }
 
-function capitalise(text: string): string {
+/** The name of the procedure the scenario ran: its recovery, or its migration. */
+export function procedureName(journal: Journal): string {
+  const parsed = journal.scenario.parsed;
+  return parsed.kind === 'Migration' ? parsed.migration.procedure : parsed.recovery.procedure;
+}
+
+/** The scenario of a kind: Drill journal (every journal written before other kinds existed). */
+export function drillScenario(journal: Journal): Scenario | undefined {
+  const parsed = journal.scenario.parsed;
+  return parsed.kind === 'Migration' ? undefined : parsed;
+}
+
+export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function dataLossSentence(journal: Journal): string | undefined {
+export function dataLossSentence(journal: Journal): string | undefined {
   const rpo = journal.measurements.rpo;
   if (!rpo || rpo.lostAckedWrites === undefined) {
-    return journal.scenario.parsed.fault ? 'Data loss was not measured.' : undefined;
+    return drillScenario(journal)?.fault ? 'Data loss was not measured.' : undefined;
   }
   const byTable = Object.entries(rpo.tables ?? {})
     .filter(([, t]) => t.lost > 0)
@@ -155,7 +172,7 @@ export function objectiveSentence(o: ObjectiveResult): string {
   return `Objective ${expr} could not be assessed: it was not measured.`;
 }
 
-function checksSentence(journal: Journal): string {
+export function checksSentence(journal: Journal): string {
   const total = journal.checks.length;
   if (total === 0) return 'No data check ran.';
   const bad = journal.checks.filter((c) => c.status === 'failed' || c.status === 'error');
@@ -163,7 +180,7 @@ function checksSentence(journal: Journal): string {
   return `${bad.length} of ${total} checks did not pass: ${bad.map((c) => `${c.name}${c.message ? ` (${c.message})` : ''}`).join('; ')}.`;
 }
 
-function verdictSentence(journal: Journal): string {
+export function verdictSentence(journal: Journal): string {
   const why = journal.reason ? `: ${journal.reason}` : '';
   switch (journal.verdict) {
     case 'passed':

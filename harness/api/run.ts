@@ -7,7 +7,8 @@ import { DrillError, errorMessage } from '../engine/errors.js';
 import type { Journal, PhaseName, PhaseRecord } from '../engine/journal.js';
 import { Interruption } from '../engine/task-runner.js';
 import type { RunAuditOptions } from '../evidence/audit-record.js';
-import type { LoadedScenario } from '../scenario/load.js';
+import { ofKind, type LoadedScenario } from '../scenario/load.js';
+import { checkMigrationVersions } from '../migrations/provision.js';
 import type { EnvironmentKind } from '../scenario/schema.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { checkFormats, DEFAULT_FORMATS, type ReportFormat } from './reports.js';
@@ -115,7 +116,8 @@ async function execute(
 async function checkEnvironments(loaded: LoadedScenario[]): Promise<void> {
   for (const l of loaded) {
     await (await environmentProvider(l.scenario.environment.kind)).checkPrerequisites(l.scenario.environment);
-    const missing = detectionToolsMissing(l);
+    if (l.scenario.kind === 'Migration') checkMigrationVersions(l.scenario);
+    const missing = l.scenario.kind === 'Drill' ? detectionToolsMissing(ofKind(l, 'Drill')) : undefined;
     if (missing) throw new DrillError('missing-prerequisite', `${l.scenario.metadata.name}: ${missing}`);
   }
 }

@@ -5,6 +5,7 @@ import { findAlert, loadRuleGroups, metricNamesIn, RULES_FILE, type Rule } from 
 import { findTool, installHint, type PrometheusTool } from '../metrics/tools.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { parseDuration } from '../scenario/fields.js';
+import type { Scenario } from '../scenario/schema.js';
 import { drillRules } from './drill-rules.js';
 import type { DetectSpec } from './spec.js';
 
@@ -23,7 +24,7 @@ export function readsFilesystem(rule: Rule): boolean {
  * metrics a drill's exporters publish, have a volume to watch when it reads filesystem metrics, and fit its
  * `for` in `within` and `within` in the deadline.
  */
-export function detectionProblems(loaded: LoadedScenario): { path: (string | number)[]; message: string }[] {
+export function detectionProblems(loaded: LoadedScenario<Scenario>): { path: (string | number)[]; message: string }[] {
   const { scenario } = loaded;
   const spec = scenario.detect;
   if (!spec) return [];
@@ -78,7 +79,7 @@ export function detectionProblems(loaded: LoadedScenario): { path: (string | num
 }
 
 /** The Prometheus daemons a scenario's `detect` starts, found on PATH, or a missing-prerequisite message. */
-export function detectionToolsMissing(loaded: LoadedScenario): string | undefined {
+export function detectionToolsMissing(loaded: LoadedScenario<Scenario>): string | undefined {
   const spec = loaded.scenario.detect;
   if (!spec) return undefined;
   const tools: PrometheusTool[] = ['prometheus', 'postgresExporter'];

@@ -30,6 +30,10 @@ export const DEFAULT_BUDGETS = {
   write: 10,
   /** Prometheus and the exporters of a `detect` drill up, scraped once, with the rules loaded. */
   monitoring: 30,
+  /** A migration's initial copy (a subscription's table synchronisation). */
+  copy: 600,
+  /** A migration target catching up with its source (logical replication). */
+  catchUp: 60,
 } as const;
 
 export type BudgetName = keyof typeof DEFAULT_BUDGETS;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Scenario } from '../scenario/schema.js';
+import type { AnyScenario } from '../scenario/kinds.js';
 
 /**
  * The journal: one JSON document per drill, the single source every report is rendered from. Its types are
@@ -23,6 +23,12 @@ export const PHASE_NAMES = [
   'detect',
   'recover',
   'verify',
+  'copy',
+  'dual-write',
+  'sync',
+  'cutover',
+  'fence',
+  'compare',
   'teardown',
 ] as const;
 
@@ -193,7 +199,79 @@ const exposureSchema = z.strictObject({
   maxOldestSeconds: seconds,
 });
 
+const migrationSideSchema = z.strictObject({
+  version: z.string(),
+  versionNum: z.number().int(),
+  settings: z.record(z.string(), z.string()).describe('settings from the configuration files'),
+});
+
+const migrationSchema = z
+  .strictObject({
+    procedure: z.string(),
+    title: z.string(),
+    source: migrationSideSchema.optional(),
+    target: migrationSideSchema.optional(),
+    writeDowntimeSeconds: seconds
+      .optional()
+      .describe('from the last write acknowledged before the switch to the first one the target acknowledged alone'),
+    freezeSeconds: seconds.optional().describe('how long the procedure held or refused writes for its switch'),
+    lagAtCutoverSeconds: seconds
+      .optional()
+      .describe('logical replication: from the last write the source acknowledged to the target holding it'),
+    lagAtCutoverBytes: count.optional().describe('WAL the subscription had not confirmed when writes were frozen'),
+    copy: z
+      .strictObject({
+        tool: z.string(),
+        format: z.string().optional(),
+        jobs: z.number().int().optional(),
+        seconds,
+        bytes: count.describe('size of the source database when the copy started'),
+        rows: count.describe('rows on the target when the copy finished'),
+        bytesPerSecond: count,
+        rowsPerSecond: count,
+        skippedTableData: z.array(z.string()).optional().describe('fault injection: tables whose rows were left out'),
+      })
+      .optional(),
+    cutover: z
+      .strictObject({
+        lastSourceWrite: z.strictObject({ seq: z.number().int(), at: time }).nullable(),
+        firstTargetWrite: z.strictObject({ seq: z.number().int(), at: time }),
+        freezeFrom: time.optional(),
+        freezeTo: time.optional(),
+        failedWrites: count,
+      })
+      .optional(),
+    backfill: z
+      .record(z.string(), count)
+      .optional()
+      .describe('dual-write: rows written to the source alone during the copy, brought over'),
+    sync: z.strictObject({ divergentRows: z.record(z.string(), count) }).optional(),
+    divergence: z
+      .record(
+        z.string(),
+        z.strictObject({ writes: count, firstSeq: z.number().int(), lastSeq: z.number().int(), error: z.string() }),
+      )
+      .optional()
+      .describe('dual-write: writes committed on the source that the target refused, per table'),
+    divergentRows: count.optional().describe('rows that differ between old and new at the cutover, every table'),
+    tables: z
+      .record(
+        z.string(),
+        z.strictObject({
+          source: count,
+          target: z.union([count, z.string()]),
+          divergent: count.optional(),
+          acked: count.optional(),
+          lost: count.optional(),
+        }),
+      )
+      .optional()
+      .describe('per table: rows old and new at the cutover, divergent rows, acknowledged and lost writes'),
+  })
+  .describe('kind Migration: the procedure, the write downtime, the lag at cutover, the copy and what differs');
+
 const measurementsSchema = z.looseObject({
+  migration: migrationSchema.optional(),
   rto: rtoSchema.optional(),
   rpo: rpoSchema.optional(),
   ledger: ledgerSchema.optional(),
@@ -284,7 +362,7 @@ export const journalSchema = z
       source: z.string().describe('the scenario file as read'),
       // Old journals keep the scenario as it was parsed then; only its shape as an object is checked here.
       parsed: z
-        .custom<Scenario>((v) => typeof v === 'object' && v !== null)
+        .custom<AnyScenario>((v) => typeof v === 'object' && v !== null)
         .describe('the scenario after validation and defaults; its schema is drill.v1.schema.json'),
     }),
     startedAt: time,

@@ -78,6 +78,8 @@ export interface InstanceSpec {
   volume?: { sizeMB: number; walSizeMB?: number };
   /** kubernetes: the data volume is a new PVC with this VolumeSnapshot as its dataSource. */
   fromSnapshot?: string;
+  /** native: run this PostgreSQL major (the host must have it); default: the environment's. */
+  version?: string;
 }
 
 export interface VolumeHandle {

@@ -4,7 +4,7 @@ import type { Drill } from '../engine/context.js';
 import type { RecoveryTarget } from '../recoveries/target.js';
 import { standaloneDrill } from '../testing/standalone-drill.js';
 import { standaloneEnvironment } from '../testing/standalone-env.js';
-import { parseScenario } from '../scenario/load.js';
+import { ofKind, parseScenario } from '../scenario/load.js';
 import { withClient } from '../util/pg-client.js';
 import { restoreBaseBackup } from './restore-base-backup.js';
 import { archiveCurrentWal } from './wal-archive.js';
@@ -19,9 +19,12 @@ describe('point-in-time recovery lands exactly on every target type', () => {
   const marks: { xid: string; lsn: string; time: string } = { xid: '', lsn: '', time: '' };
 
   beforeAll(async () => {
-    const loaded = parseScenario(
-      'apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: targets }\nbackup: [ { method: basebackup } ]\n',
-      'targets.yaml',
+    const loaded = ofKind(
+      parseScenario(
+        'apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: targets }\nbackup: [ { method: basebackup } ]\n',
+        'targets.yaml',
+      ),
+      'Drill',
     );
     const standalone = await standaloneEnvironment('targets');
     const { env, onTeardown } = standalone;

@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { kindSchema, scenarioDocumentSchema, type AnyScenario } from './kinds.js';
+import {
+  kindSchema,
+  scenarioDocumentSchema,
+  type AnyScenario,
+  type ScenarioKind,
+  type ScenarioOfKind,
+} from './kinds.js';
 import { parseObjectives, type Objective } from './objectives.js';
 import { detectionObjective } from '../detection/spec.js';
 import { DrillError } from '../engine/errors.js';
@@ -61,11 +67,21 @@ export function parseScenario(source: string, file: string): LoadedScenario {
         source,
         sha256: createHash('sha256').update(source).digest('hex'),
         scenario: result.data,
-        objectives: detectionObjective(result.data, parseObjectives(result.data.objectives)),
+        objectives:
+          result.data.kind === 'Drill'
+            ? detectionObjective(result.data, parseObjectives(result.data.objectives))
+            : parseObjectives(result.data.objectives),
       };
     }
   }
   throw new ScenarioError(problems);
+}
+
+/** The loaded scenario if it is of this kind; otherwise a configuration error naming both kinds. */
+export function ofKind<K extends ScenarioKind>(loaded: LoadedScenario, kind: K): LoadedScenario<ScenarioOfKind<K>> {
+  if (loaded.scenario.kind !== kind)
+    throw new DrillError('invalid-config', `${loaded.file}: kind ${loaded.scenario.kind} where a ${kind} was expected`);
+  return loaded as LoadedScenario<ScenarioOfKind<K>>;
 }
 
 export class ScenarioError extends DrillError {

@@ -30,6 +30,11 @@ export const KNOWN_METRICS: Record<string, MetricUnit> = {
   'rpo.discardedAfterTarget': 'count',
   'detection.pendingSeconds': 'seconds',
   'detection.firingSeconds': 'seconds',
+  'migration.writeDowntimeSeconds': 'seconds',
+  'migration.lagAtCutoverSeconds': 'seconds',
+  'migration.freezeSeconds': 'seconds',
+  'migration.copy.seconds': 'seconds',
+  'migration.divergentRows': 'count',
 };
 
 const UNIT_FACTORS: Record<string, { unit: MetricUnit; factor: number }> = {

@@ -2,10 +2,15 @@ import { SHOP_TABLES } from '../../fixtures/datasets/shop/generate.js';
 import { backupDefinition } from '../backups/index.js';
 import { detectionProblems } from '../detection/validate.js';
 import { faultDefinition } from '../faults/index.js';
+import { migrationProcedure } from '../migrations/procedures/index.js';
+import type { MigrationScenario } from '../migrations/schema.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { uncoverableDamage } from '../verification/coverage.js';
 import type { LoadedScenario } from './load.js';
-import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './load.js';
+import { formatPath, locatePath, ofKind, ScenarioError, type ScenarioProblem } from './load.js';
+import type { Scenario } from './schema.js';
+
+type AddProblem = (path: (string | number)[], message: string) => void;
 
 /**
  * Checks across fields that the schema alone cannot express (a recovery that needs a backup the scenario
@@ -15,14 +20,20 @@ import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './l
 export function checkSemantics(loaded: LoadedScenario): void {
   const { scenario } = loaded;
   const problems: ScenarioProblem[] = [];
-  const add = (path: (string | number)[], message: string) =>
+  const add: AddProblem = (path, message) =>
     problems.push({
       file: loaded.file,
       ...locatePath(loaded.source, path),
       path: formatPath(path.map(String)),
       message,
     });
+  if (scenario.kind === 'Drill') checkDrill(ofKind(loaded, 'Drill'), add);
+  else checkMigration(scenario, add);
+  if (problems.length) throw new ScenarioError(problems);
+}
 
+function checkDrill(loaded: LoadedScenario<Scenario>, add: AddProblem): void {
+  const { scenario } = loaded;
   scenario.backup.forEach((b, i) => {
     for (const p of backupDefinition(b.method).validate?.(b, scenario) ?? []) add(['backup', i], p);
   });
@@ -39,5 +50,18 @@ export function checkSemantics(loaded: LoadedScenario): void {
       add(['verify', i], 'restores from the WAL archive: needs backup: [{ method: basebackup, archiveWal: true }]');
   });
   for (const p of detectionProblems(loaded)) add(p.path, p.message);
-  if (problems.length) throw new ScenarioError(problems);
+}
+
+function checkMigration(scenario: MigrationScenario, add: AddProblem): void {
+  for (const p of migrationProcedure(scenario.migration.procedure).validate?.(scenario.migration, scenario) ?? [])
+    add(['migration'], p);
+  const skip =
+    scenario.migration.procedure === 'copy-then-verify' ? scenario.migration.faultInjection?.skipTable : undefined;
+  if (skip && scenario.dataset.fixture === 'shop' && !(SHOP_TABLES as string[]).includes(skip))
+    add(
+      ['migration', 'faultInjection', 'skipTable'],
+      `"${skip}" is not a table of the shop dataset; expected one of ${SHOP_TABLES.join(', ')}`,
+    );
+  const checks = Object.values(scenario.verify).filter(Boolean).length;
+  if (checks === 0) add(['verify'], 'turns every comparison off: a migration that verifies nothing never passes');
 }

@@ -18,8 +18,10 @@ import { retryUntil } from '../util/retry.js';
 export async function startKeptInstance(
   workDir: string,
   instance: string,
+  runId?: string,
 ): Promise<{ client: pg.Client; stop(): Promise<void> }> {
-  const [run] = readdirSync(workDir).filter((d) => d.startsWith('drdrill-'));
+  // One work directory may hold several drills of one run: the journal's runId picks one.
+  const [run] = readdirSync(workDir).filter((d) => d === `drdrill-${runId}` || (!runId && d.startsWith('drdrill-')));
   const dataDir = join(workDir, run!, 'instances', instance, 'data');
   const socket = mkdtempSync(join(tmpdir(), 'drdrill-sock-'));
   const account = postgresAccount();

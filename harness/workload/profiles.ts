@@ -1,11 +1,17 @@
-import { LEDGER_INSERT_CTE } from './ledger-table.js';
+import { LEDGER_INSERT_CTE, LEDGER_TABLE } from './ledger-table.js';
 import type { Ack, PlannedWrite, RowChange, WriteProfile } from './writes.js';
+
+/** The ledger row of write $1 on a mirror, stamped with the first target's clock ($2, epoch ms). */
+const MIRROR_LEDGER_CTE = `ledger AS (
+  INSERT INTO ${LEDGER_TABLE} (seq, written_at) VALUES ($1, to_timestamp($2::float8 / 1000)) RETURNING seq
+)`;
 
 const ledgerOnlyWrite: PlannedWrite = {
   kind: 'ledger',
   sql: `WITH ${LEDGER_INSERT_CTE} SELECT * FROM ledger`,
   params: [],
   changes: () => [],
+  mirror: (row) => ({ sql: `WITH ${MIRROR_LEDGER_CTE} SELECT seq FROM ledger`, params: [row.server_ms] }),
 };
 
 /** Only the ledger: the cheapest write, for benchmarks and datasets without a write profile. */
@@ -15,24 +21,53 @@ export function ledgerOnlyProfile(): WriteProfile {
 
 const NEW_ORDER_SQL = `WITH ${LEDGER_INSERT_CTE},
   c AS (INSERT INTO customers (email, full_name, country, created_at)
-        VALUES ($2, 'Drill Writer', 'DE', clock_timestamp()) RETURNING id, email),
+        VALUES ($2, 'Drill Writer', 'DE', clock_timestamp()) RETURNING *),
   o AS (INSERT INTO orders (customer_id, status, total_cents, created_at)
-        SELECT id, 'pending', $3::bigint, clock_timestamp() FROM c RETURNING id, total_cents, created_at),
+        SELECT id, 'pending', $3::bigint, clock_timestamp() FROM c RETURNING *),
   i AS (INSERT INTO order_items (order_id, sku, quantity, price_cents)
         SELECT o.id, 'SKU-DRILL-' || $1::bigint || '-' || g, 1, o.total_cents / 2 FROM o, generate_series(1, 2) AS g
-        RETURNING id, sku),
+        RETURNING *),
   p AS (INSERT INTO payments (order_id, amount_cents, method, paid_at)
-        SELECT id, total_cents, 'card', clock_timestamp() FROM o RETURNING id, paid_at)
+        SELECT id, total_cents, 'card', clock_timestamp() FROM o RETURNING *)
 SELECT ledger.*,
        (SELECT json_build_object('key', id::text, 'witness', email) FROM c) AS customer,
        (SELECT json_build_object('key', id::text, 'witness', created_at::text) FROM o) AS "order",
        (SELECT json_agg(json_build_object('key', id::text, 'witness', sku) ORDER BY id) FROM i) AS items,
-       (SELECT json_build_object('key', id::text, 'witness', paid_at::text) FROM p) AS payment
+       (SELECT json_build_object('key', id::text, 'witness', paid_at::text) FROM p) AS payment,
+       (SELECT to_jsonb(c) FROM c) AS customer_row,
+       (SELECT to_jsonb(o) FROM o) AS order_row,
+       (SELECT jsonb_agg(to_jsonb(i) ORDER BY i.id) FROM i) AS item_rows,
+       (SELECT to_jsonb(p) FROM p) AS payment_row
   FROM ledger`;
 
+/** The rows a new order made, with the keys and timestamps the first target gave them. */
+const NEW_ORDER_MIRROR_SQL = `WITH ${MIRROR_LEDGER_CTE},
+  c AS (INSERT INTO customers SELECT * FROM jsonb_populate_record(NULL::customers, $3::jsonb) RETURNING id),
+  o AS (INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, $4::jsonb) RETURNING id),
+  i AS (INSERT INTO order_items SELECT * FROM jsonb_populate_recordset(NULL::order_items, $5::jsonb) RETURNING id),
+  p AS (INSERT INTO payments SELECT * FROM jsonb_populate_record(NULL::payments, $6::jsonb) RETURNING id)
+SELECT seq FROM ledger`;
+
 const STATUS_UPDATE_SQL = `WITH ${LEDGER_INSERT_CTE},
-  u AS (UPDATE orders SET status = $3 WHERE id = $2::bigint AND created_at::text = $4 RETURNING id)
-SELECT ledger.*, (SELECT id::text FROM u) AS updated_id FROM ledger`;
+  u AS (UPDATE orders SET status = $3 WHERE id = $2::bigint AND created_at::text = $4 RETURNING *)
+SELECT ledger.*, (SELECT id::text FROM u) AS updated_id,
+       (SELECT to_jsonb(u) FROM u) AS order_row,
+       (SELECT to_jsonb(cu) FROM customers cu WHERE cu.id = (SELECT customer_id FROM u)) AS customer_row
+  FROM ledger`;
+
+/**
+ * The order as the first target has it now, whole: the mirror may not hold it yet (written before
+ * dual-writes began and not yet backfilled), so it is upserted with its customer, never only updated.
+ */
+const STATUS_UPDATE_MIRROR_SQL = `WITH ${MIRROR_LEDGER_CTE},
+  c AS (INSERT INTO customers SELECT * FROM jsonb_populate_record(NULL::customers, $3::jsonb)
+        WHERE $3::jsonb IS NOT NULL ON CONFLICT (id) DO NOTHING RETURNING id),
+  o AS (INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, $4::jsonb) WHERE $4::jsonb IS NOT NULL
+        ON CONFLICT (id) DO UPDATE SET (customer_id, status, total_cents, created_at) =
+          (EXCLUDED.customer_id, EXCLUDED.status, EXCLUDED.total_cents, EXCLUDED.created_at) RETURNING id)
+SELECT seq FROM ledger`;
+
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 const NEXT_STATUS: Record<string, string> = { pending: 'paid', paid: 'shipped' };
 
@@ -68,6 +103,10 @@ export function shopProfile(runId: string): WriteProfile {
                   },
                 ]
               : [],
+          mirror: (row) => ({
+            sql: STATUS_UPDATE_MIRROR_SQL,
+            params: [row.server_ms, json(row.customer_row), json(row.order_row)],
+          }),
         };
       }
       return {
@@ -75,6 +114,16 @@ export function shopProfile(runId: string): WriteProfile {
         sql: NEW_ORDER_SQL,
         params: [`drill-${seq}-${runId}@example.com`, 1000 + (seq % 97) * 100],
         changes: newOrderChanges,
+        mirror: (row) => ({
+          sql: NEW_ORDER_MIRROR_SQL,
+          params: [
+            row.server_ms,
+            json(row.customer_row),
+            json(row.order_row),
+            json(row.item_rows),
+            json(row.payment_row),
+          ],
+        }),
       };
     },
     acknowledged(ack: Ack) {

@@ -6,8 +6,8 @@ import { now } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { connectClient, withClient } from '../util/pg-client.js';
 import { ackLine, changeLines } from './ack-files.js';
-import { CREATE_LEDGER_SQL } from './ledger-table.js';
-import type { Ack, FailedWrite, WriteProfile } from './writes.js';
+import { CREATE_LEDGER_SQL, LEDGER_TABLE } from './ledger-table.js';
+import type { Ack, FailedWrite, PlannedWrite, WriteProfile } from './writes.js';
 
 export interface WorkloadTarget {
   index: number;
@@ -44,6 +44,14 @@ export class WorkloadWriter {
   private _acksOut?: WriteStream;
   private _changesOut?: WriteStream;
   private _wake?: () => void;
+  private _gate?: { release: () => void; opened: Promise<void> };
+  private _busy = false;
+  private _idle: (() => void)[] = [];
+  private _mirror?: { label: string; conn: ConnectionInfo; since: number; client?: pg.Client };
+  /** Dual-target mode: writes that committed on the first target but not on the mirror, per table. */
+  readonly divergence: Record<string, { writes: number; firstSeq: number; lastSeq: number; error: string }> = {};
+  /** Writes acknowledged by both targets in dual-target mode. */
+  mirroredAcks = 0;
 
   constructor(private readonly _opts: WorkloadWriterOptions) {}
 
@@ -84,12 +92,67 @@ export class WorkloadWriter {
     this._wake?.();
   }
 
+  /**
+   * Holds the writer between two writes: resolves once no write is in flight, and no write is sent until
+   * resume(). What happens meanwhile is one consistent cut of everything the writer wrote.
+   */
+  async pause(): Promise<void> {
+    if (!this._gate) {
+      let release!: () => void;
+      const opened = new Promise<void>((r) => (release = r));
+      this._gate = { release, opened };
+    }
+    this._wake?.();
+    if (this._busy) await new Promise<void>((r) => this._idle.push(r));
+  }
+
+  resume(): void {
+    const gate = this._gate;
+    this._gate = undefined;
+    gate?.release();
+  }
+
+  get paused(): boolean {
+    return this._gate !== undefined;
+  }
+
+  /** Runs fn between two writes (the writer paused), then lets it go on. */
+  async between<T>(fn: () => Promise<T>): Promise<T> {
+    await this.pause();
+    try {
+      return await fn();
+    } finally {
+      this.resume();
+    }
+  }
+
+  /**
+   * Dual-target mode: every write that commits on the current target is then written to this one too (the
+   * profile's mirror statement), and acknowledged only when both committed. A write the mirror refused is not
+   * acknowledged and counts as a divergence of the tables it changed.
+   */
+  mirrorTo(conn: ConnectionInfo, label: string): void {
+    this._dropMirror();
+    this._mirror = { label, conn, since: now() };
+    this._opts.logger.debug(`workload: writing to ${label} too (${conn.host}:${conn.port})`);
+  }
+
+  stopMirror(): void {
+    this._dropMirror();
+  }
+
+  get mirrorLabel(): string | undefined {
+    return this._mirror?.label;
+  }
+
   async stop(): Promise<void> {
     if (!this._running) return;
     this._running = false;
+    this.resume();
     this._wake?.();
     await this._loop;
     this._dropClient();
+    this._dropMirror();
     await Promise.all([this._acksOut, this._changesOut].map((s) => new Promise<void>((r) => (s ? s.end(r) : r()))));
   }
 
@@ -108,43 +171,98 @@ export class WorkloadWriter {
         next = Math.max(next + interval, performance.now() - interval);
         if (!this._running) break;
       }
-      const target = this.currentTarget!;
-      let client: pg.Client;
-      try {
-        client = await this._connect(target);
-      } catch (err) {
-        this._recordFailure(undefined, target.index, 'connect', err, false);
-        await failed();
+      if (this._gate) {
+        await this._gate.opened;
+        next = performance.now();
         continue;
       }
-      const seq = ++this._seq;
-      const write = this._opts.profile.next(seq);
-      const sentAt = now();
+      this._busy = true;
       try {
-        const result = await client.query<Record<string, unknown>>(write.sql, [seq, ...write.params]);
-        const row = result.rows[0] ?? {};
-        const ack: Ack = {
-          seq,
-          ackAt: now(),
-          sentAt,
-          target: target.index,
-          txid: String(row.txid),
-          lsn: String(row.lsn),
-          serverAt: Number(row.server_ms),
-          kind: write.kind,
-          changes: write.changes(row),
-        };
-        this.acks.push(ack);
-        this._opts.profile.acknowledged(ack);
-        this._acksOut!.write(ackLine(ack));
-        this._changesOut!.write(changeLines(ack));
-        backoff = 50;
-      } catch (err) {
-        this._recordFailure(seq, target.index, write.kind, err, isConnectionError(err));
-        if (isConnectionError(err)) this._dropClient();
-        await failed();
+        backoff = (await this._writeOnce(failed)) ?? backoff;
+      } finally {
+        this._busy = false;
+        for (const r of this._idle.splice(0)) r();
       }
     }
+  }
+
+  /** One write: the new backoff after a success, undefined after a failure (already waited for). */
+  private async _writeOnce(failed: () => Promise<void>): Promise<number | undefined> {
+    const target = this.currentTarget!;
+    let client: pg.Client;
+    try {
+      client = await this._connect(target);
+    } catch (err) {
+      this._recordFailure(undefined, target.index, 'connect', err, false);
+      await failed();
+      return undefined;
+    }
+    const seq = ++this._seq;
+    const write = this._opts.profile.next(seq);
+    const sentAt = now();
+    try {
+      const result = await client.query<Record<string, unknown>>(write.sql, [seq, ...write.params]);
+      const row = result.rows[0] ?? {};
+      if (this._mirror && !(await this._mirrorWrite(seq, write, row))) {
+        await failed();
+        return undefined;
+      }
+      const ack: Ack = {
+        seq,
+        ackAt: now(),
+        sentAt,
+        target: target.index,
+        txid: String(row.txid),
+        lsn: String(row.lsn),
+        serverAt: Number(row.server_ms),
+        kind: write.kind,
+        changes: write.changes(row),
+      };
+      this.acks.push(ack);
+      this._opts.profile.acknowledged(ack);
+      this._acksOut!.write(ackLine(ack));
+      this._changesOut!.write(changeLines(ack));
+      return 50;
+    } catch (err) {
+      this._recordFailure(seq, target.index, write.kind, err, isConnectionError(err));
+      if (isConnectionError(err)) this._dropClient();
+      await failed();
+      return undefined;
+    }
+  }
+
+  /** Writes what the first target committed to the mirror too; false (and a divergence) if it refused. */
+  private async _mirrorWrite(seq: number, write: PlannedWrite, row: Record<string, unknown>): Promise<boolean> {
+    const mirror = this._mirror!;
+    const tables = [LEDGER_TABLE, ...new Set(write.changes(row).map((c) => c.table))];
+    try {
+      if (!write.mirror) throw new Error(`the ${this._opts.profile.name} profile cannot mirror a ${write.kind} write`);
+      const planned = write.mirror(row);
+      mirror.client ??= await connectClient(mirror.conn, {
+        connectTimeoutMs: 1500,
+        queryTimeoutMs: budgetMs('write'),
+        applicationName: 'drdrill-workload-mirror',
+      });
+      await mirror.client.query(planned.sql, [seq, ...planned.params]);
+      this.mirroredAcks++;
+      return true;
+    } catch (err) {
+      const message = `${mirror.label}: ${err instanceof Error ? err.message : String(err)}`;
+      for (const t of tables) {
+        const d = (this.divergence[t] ??= { writes: 0, firstSeq: seq, lastSeq: seq, error: message });
+        d.writes++;
+        d.lastSeq = seq;
+      }
+      this._recordFailure(seq, this.currentTarget!.index, write.kind, new Error(message), false);
+      if (isConnectionError(err)) this._dropMirror();
+      return false;
+    }
+  }
+
+  private _dropMirror(): void {
+    const held = this._mirror?.client;
+    this._mirror = undefined;
+    void held?.end().catch(() => {});
   }
 
   private async _connect(target: WorkloadTarget): Promise<pg.Client> {

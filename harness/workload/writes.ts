@@ -52,6 +52,11 @@ export interface PlannedWrite {
   params: unknown[];
   /** The dataset rows the write changed, read from its result row. */
   changes(row: Record<string, unknown>): RowChange[];
+  /**
+   * Dual-target mode: the statement that writes the same rows, with the values the first target gave them
+   * (keys, timestamps), to a second database; $1 = seq, `params` after it.
+   */
+  mirror?(row: Record<string, unknown>): { sql: string; params: unknown[] };
 }
 
 /** What the workload writes, besides the ledger. */

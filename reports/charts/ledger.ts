@@ -9,7 +9,7 @@ const RIGHT = 16;
 const TOP = 46;
 const LABEL_ROWS = [14, 27, 40];
 const BOTTOM = 34;
-const MARKED_EVENTS = ['fault', 'recovered', 'service', 'verified'] as const;
+const MARKED_EVENTS = ['fault', 'recovered', 'service', 'verified', 'dual-write', 'writes-resumed', 'fence'] as const;
 
 /**
  * Acknowledged writes per second over the drill, with the fault and the recovery marked, outages shaded
@@ -56,6 +56,16 @@ export function ledgerChart(journal: Journal): string {
     const note = `write outage ${o.seconds !== null ? formatSeconds(o.seconds) : 'until the end'}: ${o.error}`;
     parts.push(
       `<rect class="outage" x="${n(clampX(from))}" y="${TOP}" width="${n(Math.max(clampX(to) - clampX(from), 1))}" height="${plotH}" fill="#9e9e9e" fill-opacity="0.18"><title>${esc(note)}</title></rect>`,
+    );
+  }
+
+  const cut = journal.measurements.migration?.cutover;
+  if (cut?.lastSourceWrite) {
+    const x1 = clampX(Date.parse(cut.lastSourceWrite.at) / 1000);
+    const width = Math.max(clampX(Date.parse(cut.firstTargetWrite.at) / 1000) - x1, 2);
+    const note = `no write acknowledged for ${formatSeconds(journal.measurements.migration?.writeDowntimeSeconds)} at the switch to the target`;
+    parts.push(
+      `<rect id="migration-downtime" x="${n(x1)}" y="${TOP}" width="${n(width)}" height="${plotH}" fill="#c62828" fill-opacity="0.28" stroke="#c62828"><title>${esc(note)}</title></rect>`,
     );
   }
 

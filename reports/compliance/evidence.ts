@@ -1,5 +1,6 @@
 import type { Journal } from '../../harness/engine/journal.js';
 import { auditOf } from '../../harness/evidence/audit-record.js';
+import { procedureName } from '../summary.js';
 import type { Compliance } from '../drp/compliance.js';
 import { addInterval, testedBy } from '../drp/cadence.js';
 import { formatDate, formatDateTime, formatMetric, metricLabel } from '../format.js';
@@ -90,7 +91,7 @@ const RESOLVERS: { [K in EvidenceId]: Resolver } = {
       const rb = auditOf(d.journal).runbook;
       if (!rb) return { gap: `${d.journal.drill} records no runbook (metadata.runbook)` };
       return {
-        text: `${d.journal.drill} followed ${rb.url ?? rb.path}${rb.version ? ` @ ${rb.version}` : ''} (procedure: ${d.journal.scenario.parsed.recovery.procedure})`,
+        text: `${d.journal.drill} followed ${rb.url ?? rb.path}${rb.version ? ` @ ${rb.version}` : ''} (procedure: ${procedureName(d.journal)})`,
         anchor: 'audit',
         ...(rb.version ? {} : { gap: `${d.journal.drill}: the runbook has no version (metadata.runbook.version)` }),
       };

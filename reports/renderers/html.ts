@@ -15,7 +15,7 @@ export function renderDrillHtml(journal: Journal): string {
 }
 
 export function renderSuiteHtml(entries: SuiteEntry[], links: SuiteLinks = {}): string {
-  return renderTemplate('suite.html.hbs', suiteView(entries, links, HTML_REPORT_FILE));
+  return renderTemplate('suite.html.hbs', suiteView(entries, links, HTML_REPORT_FILE, { charts: true }));
 }
 
 export const htmlReporter: Reporter = {

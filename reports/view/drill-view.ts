@@ -39,36 +39,50 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     drdrillVersion: journal.drdrillVersion,
     schemaVersion: journal.schemaVersion,
     summary: plainSummary(journal),
-    fault: scenario.fault ? scenario.fault.type : 'none',
+    kind: scenario.kind,
+    fault: scenario.kind === 'Drill' && scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureOf(journal),
-    headline: [
-      ...(detection
-        ? [
+    procedureLine:
+      scenario.kind === 'Migration'
+        ? `migration: ${procedureOf(journal)}`
+        : `fault: ${scenario.fault ? scenario.fault.type : 'none'} · recovery: ${procedureOf(journal)}`,
+    headline:
+      scenario.kind === 'Migration'
+        ? migrationHeadline(journal)
+        : [
+            ...(detection
+              ? [
+                  {
+                    label: `time to detect (${detection.alert} firing)`,
+                    value: detection.firingSeconds !== undefined ? formatSeconds(detection.firingSeconds) : 'not fired',
+                    id: 'time-to-detect',
+                  },
+                ]
+              : []),
             {
-              label: `time to detect (${detection.alert} firing)`,
-              value: detection.firingSeconds !== undefined ? formatSeconds(detection.firingSeconds) : 'not fired',
-              id: 'time-to-detect',
+              label: 'RTO (service back)',
+              value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
+              id: 'rto-service',
             },
-          ]
-        : []),
-      {
-        label: 'RTO (service back)',
-        value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
-        id: 'rto-service',
-      },
-      ...(rto?.dataRestoredSeconds !== undefined
-        ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
-        : []),
-      { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
-      {
-        label: 'RPO (acknowledged writes lost)',
-        value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
-        id: 'rpo-lost',
-      },
-      ...(rpo?.lostBeforeTarget !== undefined
-        ? [{ label: 'lost before recovery target', value: formatCount(rpo.lostBeforeTarget), id: 'rpo-before-target' }]
-        : []),
-    ],
+            ...(rto?.dataRestoredSeconds !== undefined
+              ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
+              : []),
+            { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
+            {
+              label: 'RPO (acknowledged writes lost)',
+              value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+              id: 'rpo-lost',
+            },
+            ...(rpo?.lostBeforeTarget !== undefined
+              ? [
+                  {
+                    label: 'lost before recovery target',
+                    value: formatCount(rpo.lostBeforeTarget),
+                    id: 'rpo-before-target',
+                  },
+                ]
+              : []),
+          ],
     objectives: journal.objectives.map((o) => ({
       label: metricLabel(o.metric),
       source: o.source,
@@ -185,6 +199,33 @@ function exposureView(journal: Journal) {
         failed: formatCount(s.failedCount),
       })),
   };
+}
+
+/** A migration's figures: the write downtime, the lag at cutover, the copy, what was lost or differs. */
+function migrationHeadline(journal: Journal): { label: string; value: string; id: string }[] {
+  const m = journal.measurements.migration;
+  const rpo = journal.measurements.rpo;
+  return [
+    { label: 'write downtime at the switch', value: formatSeconds(m?.writeDowntimeSeconds), id: 'migration-downtime' },
+    ...(m?.lagAtCutoverSeconds !== undefined
+      ? [{ label: 'replication lag at cutover', value: formatSeconds(m.lagAtCutoverSeconds), id: 'migration-lag' }]
+      : []),
+    {
+      label: 'copy throughput',
+      value: m?.copy ? `${formatBytes(m.copy.bytesPerSecond)}/s, ${formatCount(m.copy.rowsPerSecond)} rows/s` : '—',
+      id: 'migration-copy',
+    },
+    {
+      label: 'acknowledged writes lost on the target',
+      value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+      id: 'rpo-lost',
+    },
+    {
+      label: 'rows differing old vs new',
+      value: m?.divergentRows === undefined ? '—' : formatCount(m.divergentRows),
+      id: 'migration-divergent',
+    },
+  ];
 }
 
 function checkView(c: CheckRecord) {

@@ -1,10 +1,16 @@
 import type { Journal, Verdict } from '../../harness/engine/journal.js';
 import { formatCount, formatDateTime, formatSeconds, statusSymbol, verdictWord } from '../format.js';
+import { migrationTimeline } from '../charts/migrations.js';
 import type { SuiteEntry, SuiteLinks } from '../types.js';
 
 const VERDICTS: Verdict[] = ['passed', 'failed', 'error', 'interrupted', 'timedout', 'skipped'];
 
-export function suiteView(entries: SuiteEntry[], links: SuiteLinks, reportFile: string) {
+export function suiteView(
+  entries: SuiteEntry[],
+  links: SuiteLinks,
+  reportFile: string,
+  opts: { charts: boolean } = { charts: false },
+) {
   const counts = VERDICTS.map((v) => ({
     verdict: v,
     count: entries.filter((e) => e.journal.verdict === v).length,
@@ -24,6 +30,23 @@ export function suiteView(entries: SuiteEntry[], links: SuiteLinks, reportFile: 
       : `${entries.filter((e) => e.journal.verdict !== 'passed').length} OF ${entries.length} DRILLS DID NOT PASS`,
     counts: counts.map((c) => `${c.count} ${c.verdict}`).join(', '),
     links,
+    migrationSvg: opts.charts ? migrationTimeline(entries.map((e) => e.journal)) : '',
+    migrations: entries
+      .filter((e) => e.journal.scenario.parsed.kind === 'Migration')
+      .map(({ journal }) => {
+        const m = journal.measurements.migration;
+        return {
+          drill: journal.drill,
+          procedure: m?.procedure ?? '—',
+          downtime: formatSeconds(m?.writeDowntimeSeconds),
+          lag: formatSeconds(m?.lagAtCutoverSeconds),
+          copy: m?.copy ? `${formatSeconds(m.copy.seconds)} (${formatCount(m.copy.rowsPerSecond)} rows/s)` : '—',
+          lost:
+            journal.measurements.rpo?.lostAckedWrites === undefined
+              ? '—'
+              : formatCount(journal.measurements.rpo.lostAckedWrites),
+        };
+      }),
     drills: entries.map(({ journal, dir }) => ({
       drill: journal.drill,
       href: `${dir}/${reportFile}`,

@@ -107,13 +107,15 @@ export const drillMatchers = {
     const rto = j.measurements.rto;
     const measured = [rto?.serviceSeconds, rto?.dataRestoredSeconds].filter((s): s is number => s !== undefined);
     const worst = measured.length ? Math.max(...measured) : undefined;
-    const why = !j.scenario.parsed.fault
+    const parsed = j.scenario.parsed;
+    const hasFault = parsed.kind === 'Drill' && !!parsed.fault;
+    const why = !hasFault
       ? 'the scenario injects no fault, so there was nothing to recover from'
       : worst === undefined
         ? 'no recovery time was measured'
         : `it took ${worst}s`;
     return {
-      pass: !!j.scenario.parsed.fault && worst !== undefined && worst <= seconds,
+      pass: hasFault && worst !== undefined && worst <= seconds,
       actual: worst,
       expected: seconds,
       message: () =>

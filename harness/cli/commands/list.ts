@@ -15,7 +15,8 @@ export default defineCommand({
   handler: async (argv) => {
     const dir = shippedScenarioDir();
     const rows = [];
-    for (const f of readdirSync(dir)
+    // Subdirectories group scenarios (migrations/, kubernetes/); negative drills fail on purpose.
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.yaml'))
       .sort()) {
       const { scenario } = await loadScenarioFile(join(dir, f));

@@ -84,7 +84,7 @@ class NativeEnvironment implements StartedEnvironment {
     if (this._instances.some((i) => i.name === spec.name))
       throw new DrillError('error', `instance ${spec.name} already exists`);
     const instance = new NativeInstance(spec.name, {
-      binDir: this.binDir,
+      binDir: spec.version ? findPostgresBinDir(spec.version) : this.binDir,
       baseDir: join(this.workDir, 'instances'),
       account: postgresAccount(),
       logger: this._opts.logger.child(spec.name),
