@@ -34,6 +34,8 @@ export const DEFAULT_BUDGETS = {
   copy: 600,
   /** A migration target catching up with its source (logical replication). */
   catchUp: 60,
+  /** A step cut short by Ctrl-C or the deadline letting go of what it was creating, before teardown. */
+  settle: 60,
 } as const;
 
 export type BudgetName = keyof typeof DEFAULT_BUDGETS;

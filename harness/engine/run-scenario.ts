@@ -112,7 +112,8 @@ export async function runScenario<S extends AnyScenario, C>(
       };
       try {
         await fn();
-        finish('passed');
+        // A step that completes after Ctrl-C or the deadline was still cut short: what follows it never ran.
+        finish(controller.signal.aborted ? phaseStatusFor(undefined, controller.signal) : 'passed');
       } catch (err) {
         finish(phaseStatusFor(err, controller.signal), err);
         throw err;
@@ -153,7 +154,7 @@ export async function runScenario<S extends AnyScenario, C>(
   await runner.runTeardowns((title, err) => {
     teardownErrors.push(`${title}: ${errorMessage(err)}`);
     logger.warn(`teardown step "${title}" failed: ${errorMessage(err)}`);
-  });
+  }, budgets().settle);
   const teardownRecord: PhaseRecord = {
     name: 'teardown',
     start: new Date(t0).toISOString(),

@@ -40,7 +40,7 @@ describe('TaskRunner', () => {
         title: 'slow',
         run: () => {
           runner.addTeardown('teardown slow', async () => void log.push('teardown slow'));
-          return new Promise((r) => setTimeout(r, 5000));
+          return new Promise((r) => setTimeout(r, 300));
         },
       },
       { title: 'never', run: async () => void log.push('run never') },
@@ -50,6 +50,39 @@ describe('TaskRunner', () => {
     await runner.runTeardowns(() => {});
     expect(result).toMatchObject({ status: 'interrupted', at: 'slow' });
     expect(log).toEqual(['teardown slow']);
+  });
+
+  it('lets a step cut short finish creating what it was creating, then tears that down too', async () => {
+    const controller = new AbortController();
+    const runner = new TaskRunner(controller.signal);
+    const log: string[] = [];
+    const creating: Task = {
+      title: 'create container',
+      run: async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        runner.addTeardown('remove container', async () => void log.push('remove container'));
+      },
+    };
+    setTimeout(() => controller.abort(new Interruption('interrupted', 'SIGINT received')), 20);
+    expect(await runner.run([creating])).toMatchObject({ status: 'interrupted', at: 'create container' });
+    await runner.runTeardowns(() => {});
+    expect(log).toEqual(['remove container']);
+  });
+
+  it('gives up waiting for a hung step after the settle budget, says so, and tears down the rest', async () => {
+    const controller = new AbortController();
+    const runner = new TaskRunner(controller.signal);
+    const log: string[] = [];
+    runner.addTeardown('stop postgres', async () => void log.push('stop postgres'));
+    const hung: Task = { title: 'restore', run: () => new Promise(() => {}) };
+    setTimeout(() => controller.abort(new Interruption('timedout', 'deadline passed')), 20);
+    await runner.run([hung]);
+    const errors: string[] = [];
+    await runner.runTeardowns((title, err) => errors.push(`${title}: ${(err as Error).message}`), 0.1);
+    expect(errors).toEqual([
+      'wait for "restore" to stop: still running 0.1 s after the abort; tearing down what it registered so far',
+    ]);
+    expect(log).toEqual(['stop postgres']);
   });
 
   it('keeps tearing down when a teardown fails', async () => {

@@ -30,6 +30,8 @@ export class Interruption extends Error {
 
 export class TaskRunner {
   private readonly _teardowns: { title: string; fn: () => Promise<void> }[] = [];
+  /** The step an abort cut short: it may still be creating resources (a container, a process). */
+  private _cutShort?: { title: string; settled: Promise<unknown> };
 
   constructor(private readonly _signal: AbortSignal) {}
 
@@ -41,9 +43,11 @@ export class TaskRunner {
   async run(tasks: Task[]): Promise<TaskRunResult> {
     for (const task of tasks) {
       if (this._signal.aborted) return { ...abortResult(this._signal), at: task.title };
+      const running = task.run();
       try {
-        await raceAbort(task.run(), this._signal);
+        await raceAbort(running, this._signal);
       } catch (error) {
+        if (this._signal.aborted) this._cutShort = { title: task.title, settled: running.catch(() => undefined) };
         if (error instanceof Interruption) return { status: error.kind, error, at: task.title };
         return { status: 'failed', error, at: task.title };
       }
@@ -51,8 +55,27 @@ export class TaskRunner {
     return { status: 'passed' };
   }
 
-  /** Runs every queued teardown, newest first; a failing one does not stop the others. */
-  async runTeardowns(onError: (title: string, err: unknown) => void): Promise<void> {
+  /**
+   * Runs every queued teardown, newest first; a failing one does not stop the others. A step cut short by an
+   * abort gets up to `settleSeconds` to let go first: a container it was creating when Ctrl-C came is created
+   * after all, and its teardown must see it.
+   */
+  async runTeardowns(onError: (title: string, err: unknown) => void, settleSeconds = 60): Promise<void> {
+    const cutShort = this._cutShort;
+    this._cutShort = undefined;
+    if (cutShort) {
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        cutShort.settled.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), settleSeconds * 1000))),
+      ]);
+      clearTimeout(timer);
+      if (gaveUp)
+        onError(
+          `wait for "${cutShort.title}" to stop`,
+          new Error(`still running ${settleSeconds} s after the abort; tearing down what it registered so far`),
+        );
+    }
     while (this._teardowns.length) {
       const { title, fn } = this._teardowns.shift()!;
       try {
