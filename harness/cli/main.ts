@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { DrillError, errorMessage } from '../engine/errors.js';
 import { EXIT_CODES } from '../engine/exit-codes.js';
 import { DRDRILL_VERSION } from '../engine/version.js';
+import { ScenarioError } from '../scenario/load.js';
 import { commands } from './commands/index.js';
 
 async function main(): Promise<void> {
@@ -25,7 +26,8 @@ async function main(): Promise<void> {
 main().then(exitWhenFlushed, (err: unknown) => {
   // One line that names the cause; the stack only on request.
   const code = err instanceof DrillError ? EXIT_CODES[err.exitCode] : EXIT_CODES.error;
-  process.stderr.write(`drdrill: ${errorMessage(err)}\n`);
+  // Scenario problems are `file:line:col: ...` lines, as compilers print them, for editors to jump to.
+  process.stderr.write(err instanceof ScenarioError ? `${err.message}\n` : `drdrill: ${errorMessage(err)}\n`);
   if (process.env.DRDRILL_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = code;
   exitWhenFlushed();

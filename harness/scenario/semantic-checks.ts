@@ -2,6 +2,7 @@ import { SHOP_TABLES } from '../../fixtures/datasets/shop/generate.js';
 import { backupDefinition } from '../backups/index.js';
 import { faultDefinition } from '../faults/index.js';
 import { recoveryDefinition } from '../recoveries/index.js';
+import { settingProblem } from '../environments/server-settings.js';
 import { uncoverableDamage } from '../verification/coverage.js';
 import type { LoadedScenario } from './load.js';
 import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './load.js';
@@ -22,6 +23,10 @@ export function checkSemantics(loaded: LoadedScenario): void {
       message,
     });
 
+  for (const [name, value] of Object.entries(scenario.environment.postgres.settings)) {
+    const problem = settingProblem(name, value);
+    if (problem) add(['environment', 'postgres', 'settings', name], problem);
+  }
   scenario.backup.forEach((b, i) => {
     for (const p of backupDefinition(b.method).validate?.(b, scenario) ?? []) add(['backup', i], p);
   });
