@@ -28,6 +28,8 @@ export const DEFAULT_BUDGETS = {
   connect: 5,
   /** One write of the workload writer. */
   write: 10,
+  /** A phase cut short by Ctrl-C or the deadline finishing its current step, before teardown starts. */
+  settle: 5,
 } as const;
 
 export type BudgetName = keyof typeof DEFAULT_BUDGETS;

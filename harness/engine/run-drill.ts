@@ -8,7 +8,8 @@ import type { LoadedScenario } from '../scenario/load.js';
 import { parseDuration } from '../scenario/fields.js';
 import { now } from '../util/clock.js';
 import { createLogger, redact, redactDeep, type Logger } from '../util/logger.js';
-import { budgets } from './budgets.js';
+import { budgetMs, budgets } from './budgets.js';
+import { ChildRegistry, withChildRegistry } from '../util/children.js';
 import type { StartedEnvironment } from '../environments/types.js';
 import type { Drill, DrillSetup } from './context.js';
 import { collectFailureEvidence } from './failure-evidence.js';
@@ -126,7 +127,19 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     () => logger.warn(`${errorMessage(controller.signal.reason)}: cleaning up`),
     { once: true },
   );
-  const result = await runner.run(tasks);
+  // Every process a phase starts is tracked; when the drill is cut short its tools are stopped and
+  // nothing new starts, so teardown never races a process still writing into what it removes.
+  const children = new ChildRegistry();
+  const result = await withChildRegistry(children, () =>
+    runner.run(tasks, {
+      onInterrupt: async () => {
+        children.close(errorMessage(controller.signal.reason));
+        await children.stop((c) => c.transient, budgetMs('shutdown'));
+      },
+      settleMs: budgetMs('settle'),
+    }),
+  );
+  children.close('the drill has ended');
   clearTimeout(deadline);
 
   const envFields = env?.journalFields?.() ?? {};
@@ -153,6 +166,8 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
     teardownErrors.push(`${title}: ${errorMessage(err)}`);
     logger.warn(`teardown step "${title}" failed: ${errorMessage(err)}`);
   });
+  // Whatever an environment did not stop itself (every native process is also stopped by its teardown).
+  await children.stop(() => true, budgetMs('shutdown'));
   const teardownRecord: PhaseRecord = {
     name: 'teardown',
     start: new Date(t0).toISOString(),

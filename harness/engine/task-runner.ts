@@ -38,12 +38,25 @@ export class TaskRunner {
     this._teardowns.unshift({ title, fn });
   }
 
-  async run(tasks: Task[]): Promise<TaskRunResult> {
+  /**
+   * Runs the tasks in order. When the signal aborts one, it returns at once, but only after `onInterrupt`
+   * (which stops the task's tools) and after the cut-short task has settled (or `settleMs` passed): its
+   * code must not go on creating files or starting processes while the teardowns remove them.
+   */
+  async run(
+    tasks: Task[],
+    opts: { onInterrupt?: () => Promise<void>; settleMs?: number } = {},
+  ): Promise<TaskRunResult> {
     for (const task of tasks) {
       if (this._signal.aborted) return { ...abortResult(this._signal), at: task.title };
+      const running = task.run();
       try {
-        await raceAbort(task.run(), this._signal);
+        await raceAbort(running, this._signal);
       } catch (error) {
+        if (this._signal.aborted) {
+          await opts.onInterrupt?.().catch(() => {});
+          await settle(running, opts.settleMs ?? 0);
+        }
         if (error instanceof Interruption) return { status: error.kind, error, at: task.title };
         return { status: 'failed', error, at: task.title };
       }
@@ -62,6 +75,14 @@ export class TaskRunner {
       }
     }
   }
+}
+
+function settle(running: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    running.catch(() => {}),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function abortResult(signal: AbortSignal): TaskRunResult {

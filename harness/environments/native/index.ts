@@ -20,6 +20,9 @@ import { startEmbeddedS3 } from './embedded-s3.js';
 import { findPostgresBinDir } from './postgres-binaries.js';
 import { NativeInstance } from './native-instance.js';
 import { tmpfsSupport } from './tmpfs-volume.js';
+import { removeRunLeftovers } from './leftovers.js';
+import { RunStateFile } from './run-state.js';
+import { currentChildRegistry } from '../../util/children.js';
 import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 
@@ -47,6 +50,7 @@ class NativeEnvironment implements StartedEnvironment {
     readonly binDir: string,
     readonly objectStore: ObjectStoreConnection,
     private readonly _walTool: { node: string; script: string; config: string },
+    private readonly _runState: RunStateFile,
   ) {}
 
   get workDir(): string {
@@ -56,6 +60,8 @@ class NativeEnvironment implements StartedEnvironment {
   static async start(opts: EnvironmentStartOptions): Promise<NativeEnvironment> {
     const binDir = findPostgresBinDir(opts.spec.postgres.version);
     const account = postgresAccount();
+    // Registered before the directory exists: a Ctrl-C right after mkdir must not leave it behind.
+    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
     await mkdir(opts.workDir, { recursive: true, mode: 0o755 });
     await chmod(opts.workDir, 0o755);
     if (account) {
@@ -72,11 +78,21 @@ class NativeEnvironment implements StartedEnvironment {
         );
       }
     }
-    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
+    const runState = new RunStateFile(opts.workDir, { runId: opts.runId, drill: opts.drillName });
+    currentChildRegistry()?.attach(runState);
+    // Runs last but one, before the work directory goes: whatever a cut-short phase left (a process whose own
+    // teardown was never registered, a mount being made) is stopped and removed first.
+    opts.onTeardown('stop and remove what is left of the drill', async () => {
+      const failed = (await removeRunLeftovers(runState.state, { removeWorkDir: false })).filter((l) =>
+        l.status.startsWith('failed'),
+      );
+      if (failed.length) throw new Error(failed.map((f) => `${f.name}: ${f.status}`).join('; '));
+      runState.remove();
+    });
 
-    const objectStore = await startObjectStore(opts);
+    const objectStore = await startObjectStore(opts, runState);
     const walTool = await installWalTool(opts.workDir, objectStore, account);
-    return new NativeEnvironment(opts, binDir, objectStore, walTool);
+    return new NativeEnvironment(opts, binDir, objectStore, walTool, runState);
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
@@ -91,6 +107,7 @@ class NativeEnvironment implements StartedEnvironment {
       ...(pgbackrestPath() ? { pgbackrestBin: pgbackrestPath()! } : {}),
       onTeardown: this._opts.onTeardown,
       keep: this._opts.keep,
+      runState: this._runState,
     });
     await instance.create(spec);
     this._opts.onTeardown(`stop ${spec.name}`, () => instance.stop('immediate'));
@@ -137,13 +154,14 @@ function pgbackrestPath(): string | undefined {
   return undefined;
 }
 
-async function startObjectStore(opts: EnvironmentStartOptions): Promise<ObjectStoreConnection> {
+async function startObjectStore(opts: EnvironmentStartOptions, runState: RunStateFile): Promise<ObjectStoreConnection> {
   const spec = opts.spec.objectStore;
   if (spec.kind === 's3') return resolveObjectStoreSpec(spec, opts.runId, opts.drillName);
   const dir = join(opts.workDir, 's3');
   let tls: { key: string; cert: string } | undefined;
   if (spec.tls) tls = await makeSelfSignedCert(join(opts.workDir, 'tls'));
   const s3 = await startEmbeddedS3({ dir, logFile: join(opts.workDir, S3_LOG), ...(tls ? { tls } : {}) });
+  runState.addPort(s3.port);
   opts.onTeardown('stop embedded S3', () => s3.stop());
   opts.logger.debug(`embedded S3 pid ${s3.pid} at ${s3.endpoint}`);
   const secret = randomBytes(12).toString('hex');

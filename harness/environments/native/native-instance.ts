@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { openSync, closeSync } from 'node:fs';
@@ -8,7 +8,9 @@ import type { Readable } from 'node:stream';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { freePort } from '../../util/ports.js';
+import { spawnChild } from '../../util/children.js';
 import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
+import type { RunStateFile } from './run-state.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
 import { mountTmpfs } from './tmpfs-volume.js';
 import { waitUntilAccepting } from '../wait-ready.js';
@@ -30,6 +32,8 @@ export interface NativeInstanceDeps {
   pgbackrestBin?: string;
   onTeardown(title: string, fn: () => Promise<void>): void;
   keep: boolean;
+  /** Where the processes, mounts, directories and ports of the drill are recorded for gc. */
+  runState: RunStateFile;
 }
 
 const SUPERUSER = 'postgres';
@@ -67,21 +71,25 @@ export class NativeInstance implements PgInstance {
     const dir = dirname(this.dataDir);
     await mkdir(this._deps.baseDir, { recursive: true, mode: 0o755 });
     await chmod(this._deps.baseDir, 0o755);
+    const socketDir = this.socketDir;
+    this._deps.runState.addPath(socketDir);
+    this._deps.onTeardown(`remove ${socketDir}`, async () => {
+      await rm(socketDir, { recursive: true, force: true });
+      this._deps.runState.removePath(socketDir);
+    });
     for (const d of [dir, this.socketDir, this.homeDir]) {
       await mkdir(d, { recursive: true, mode: 0o700 });
       await this._own(d);
     }
-    const socketDir = this.socketDir;
-    this._deps.onTeardown(`remove ${socketDir}`, () => rm(socketDir, { recursive: true, force: true }));
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     if (spec.volume) {
-      const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps.logger);
+      const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps);
       this.volume = volume;
       this._deps.onTeardown(`unmount ${this.dataDir}`, () => volume.unmount());
     }
     await chmod(this.dataDir, 0o700);
     await this._own(this.dataDir);
-    this._port = await freePort();
+    this._port = await this._choosePort();
     if (spec.initdb) {
       await this._run('initdb', [
         '-D',
@@ -103,7 +111,7 @@ export class NativeInstance implements PgInstance {
   private async _moveWalToVolume(sizeMB: number): Promise<void> {
     const walMount = join(dirname(this.dataDir), 'wal');
     await mkdir(walMount, { recursive: true, mode: 0o700 });
-    const volume = await mountTmpfs(walMount, sizeMB, this._deps.account, this._deps.logger);
+    const volume = await mountTmpfs(walMount, sizeMB, this._deps.account, this._deps);
     this.walVolume = volume;
     this._deps.onTeardown(`unmount ${walMount}`, () => volume.unmount());
     await this._own(walMount);
@@ -121,6 +129,12 @@ export class NativeInstance implements PgInstance {
     const confPath = join(this.dataDir, 'postgresql.conf');
     const existing = await readFile(confPath, 'utf8').catch(() => undefined);
     if (existing !== undefined) await writeFile(confPath, withHarnessInclude(existing));
+  }
+
+  private async _choosePort(): Promise<number> {
+    const port = await freePort();
+    this._deps.runState.addPort(port);
+    return port;
   }
 
   connection(database = 'postgres'): ConnectionInfo {
@@ -145,7 +159,7 @@ export class NativeInstance implements PgInstance {
       } catch (err) {
         const log = (await readFile(this.logFile, 'utf8').catch(() => '')).slice(logStart);
         if (attempt < 3 && /could not bind|Address already in use/.test(log)) {
-          this._port = await freePort();
+          this._port = await this._choosePort();
           await this.configure({ port: this._port });
           continue;
         }
@@ -157,14 +171,19 @@ export class NativeInstance implements PgInstance {
   private _spawn(): void {
     const { account } = this._deps;
     const fd = openSync(this.logFile, 'a', 0o640);
-    const child = spawn(join(this._deps.binDir, 'postgres'), ['-D', this.dataDir], {
-      stdio: ['ignore', fd, fd],
-      // Own process group: a terminal's Ctrl-C reaches drdrill, which then shuts PostgreSQL down in order.
-      detached: true,
-      env: this._env(),
-      cwd: this.homeDir,
-      ...(account ? { uid: account.uid, gid: account.gid } : {}),
-    });
+    const child = spawnChild(
+      join(this._deps.binDir, 'postgres'),
+      ['-D', this.dataDir],
+      {
+        stdio: ['ignore', fd, fd],
+        // Own process group: a terminal's Ctrl-C reaches drdrill, which then shuts PostgreSQL down in order.
+        detached: true,
+        env: this._env(),
+        cwd: this.homeDir,
+        ...(account ? { uid: account.uid, gid: account.gid } : {}),
+      },
+      { role: `postgres ${this.name}`, stopSignal: 'SIGQUIT', transient: false },
+    );
     closeSync(fd);
     if (account) void chown(this.logFile, account.uid, account.gid).catch(() => {});
     this._child = child;

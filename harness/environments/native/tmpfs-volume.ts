@@ -2,6 +2,7 @@ import { runProcess, type SystemUser } from '../../util/process.js';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { VolumeHandle } from '../types.js';
+import type { RunStateFile } from './run-state.js';
 
 export interface TmpfsVolume extends VolumeHandle {
   unmount(): Promise<void>;
@@ -12,14 +13,16 @@ export async function mountTmpfs(
   path: string,
   sizeMB: number,
   owner: SystemUser | undefined,
-  logger: Logger,
+  deps: { logger: Logger; runState?: RunStateFile },
 ): Promise<TmpfsVolume> {
+  const { logger, runState } = deps;
   if (process.getuid?.() !== 0)
     throw new DrillError(
       'missing-prerequisite',
       `a size-limited volume at ${path} needs a tmpfs mount, which needs root; run the drill as root (or in CI)`,
     );
   const ids = owner ? `,uid=${owner.uid},gid=${owner.gid}` : '';
+  runState?.addMount(path);
   await runProcess('mount', ['-t', 'tmpfs', '-o', `size=${sizeMB}m,mode=0700${ids}`, 'drdrill-tmpfs', path]);
   let current = sizeMB;
   let mounted = true;
@@ -38,6 +41,7 @@ export async function mountTmpfs(
       const r = await runProcess('umount', [path], { allowFailure: true });
       if (r.code !== 0) await runProcess('umount', ['-l', path], { allowFailure: true });
       mounted = false;
+      runState?.removeMount(path);
     },
   };
 }
