@@ -13,6 +13,7 @@ import { ChildRegistry, withChildRegistry } from '../util/children.js';
 import type { StartedEnvironment } from '../environments/types.js';
 import type { Drill, DrillSetup } from './context.js';
 import { collectFailureEvidence } from './failure-evidence.js';
+import { explainFullWorkDir } from './work-dir-space.js';
 import { JOURNAL_SCHEMA_VERSION, PHASE_NAMES, type Journal, type PhaseName, type PhaseRecord } from './journal.js';
 import { drillPhases } from './phases.js';
 import { provision } from './provision.js';
@@ -107,7 +108,8 @@ export async function runDrill(loaded: LoadedScenario, opts: RunDrillOptions): P
       try {
         await fn();
         finish('passed');
-      } catch (err) {
+      } catch (thrown) {
+        const err = await explainFullWorkDir(setup.workDir, thrown);
         finish(phaseStatusFor(err, controller.signal), err);
         throw err;
       }
