@@ -90,7 +90,7 @@ describe("the work directory's disk full", () => {
 "$@"; rc=$?
 echo "left on the tmpfs: [$(ls -A "$0")]"
 exit $rc`;
-    let stdout = '';
+    let stdout: string;
     let code = 0;
     try {
       stdout = execFileSync(
