@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../engine/exit-codes.js';
+import { tmpfsSupport } from '../environments/native/tmpfs-volume.js';
 import { findLeaks, ResourceWatch } from '../trials/leaks.js';
 import { journalOf, variant } from '../testing/journals.js';
 import { DRDRILL_BIN, inlineScenarios, runCli, tempOutDir, workDir } from '../testing/run-cli.js';
@@ -81,50 +82,55 @@ describe('PostgreSQL that refuses to start', () => {
 });
 
 describe("the work directory's disk full", () => {
-  it('DRDRILL_WORK_DIR on a 16 MB tmpfs: error naming the work directory, and nothing left on it', () => {
-    const out = tempOutDir();
-    const mountPoint = workDir();
-    // A private mount namespace: as root a plain one, otherwise an unprivileged user namespace (same uid).
-    const ns = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-current-user', '--mount', '--keep-caps'];
-    const script = `mount -t tmpfs -o size=16m,mode=0755 drdrill-test "$0" || exit 99
+  // The test mounts the small tmpfs itself: as root, or in an unprivileged user namespace.
+  const mounts = tmpfsSupport();
+  it.skipIf(!mounts.ok)(
+    'DRDRILL_WORK_DIR on a 16 MB tmpfs: error naming the work directory, and nothing left on it',
+    () => {
+      const out = tempOutDir();
+      const mountPoint = workDir();
+      // A private mount namespace: as root a plain one, otherwise an unprivileged user namespace (same uid).
+      const ns = process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-current-user', '--mount', '--keep-caps'];
+      const script = `mount -t tmpfs -o size=16m,mode=0755 drdrill-test "$0" || exit 99
 "$@"; rc=$?
 echo "left on the tmpfs: [$(ls -A "$0")]"
 exit $rc`;
-    let stdout: string;
-    let code = 0;
-    try {
-      stdout = execFileSync(
-        'unshare',
-        [
-          ...ns,
-          'sh',
-          '-c',
-          script,
-          mountPoint,
-          process.execPath,
-          DRDRILL_BIN,
-          'run',
-          'smoke',
-          '--out',
-          out,
-          '--reporter',
-          'json',
-        ],
-        { cwd: packageRoot(), env: { ...process.env, CI: 'true', DRDRILL_WORK_DIR: mountPoint }, encoding: 'utf8' },
+      let stdout: string;
+      let code = 0;
+      try {
+        stdout = execFileSync(
+          'unshare',
+          [
+            ...ns,
+            'sh',
+            '-c',
+            script,
+            mountPoint,
+            process.execPath,
+            DRDRILL_BIN,
+            'run',
+            'smoke',
+            '--out',
+            out,
+            '--reporter',
+            'json',
+          ],
+          { cwd: packageRoot(), env: { ...process.env, CI: 'true', DRDRILL_WORK_DIR: mountPoint }, encoding: 'utf8' },
+        );
+      } catch (err) {
+        const e = err as { status: number; stdout: string };
+        code = e.status;
+        stdout = e.stdout;
+      }
+      expect(code, stdout).toBe(EXIT_CODES.error);
+      const j = journalOf(out, 'smoke');
+      expect(j.verdict).toBe('error');
+      expect(j.reason).toMatch(
+        new RegExp(
+          `^provision: the work directory ${mountPoint}/drdrill-smoke-[^ ]+ ran out of space \\(its filesystem holds 16 MB, .*No space left on device`,
+        ),
       );
-    } catch (err) {
-      const e = err as { status: number; stdout: string };
-      code = e.status;
-      stdout = e.stdout;
-    }
-    expect(code, stdout).toBe(EXIT_CODES.error);
-    const j = journalOf(out, 'smoke');
-    expect(j.verdict).toBe('error');
-    expect(j.reason).toMatch(
-      new RegExp(
-        `^provision: the work directory ${mountPoint}/drdrill-smoke-[^ ]+ ran out of space \\(its filesystem holds 16 MB, .*No space left on device`,
-      ),
-    );
-    expect(stdout).toContain('left on the tmpfs: []');
-  });
+      expect(stdout).toContain('left on the tmpfs: []');
+    },
+  );
 });

@@ -22,6 +22,7 @@ import { NativeInstance } from './native-instance.js';
 import { tmpfsSupport } from './tmpfs-volume.js';
 import { removeRunLeftovers } from './leftovers.js';
 import { RunStateFile } from './run-state.js';
+import { UserNamespace } from './user-namespace.js';
 import { currentChildRegistry } from '../../util/children.js';
 import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
@@ -108,11 +109,24 @@ class NativeEnvironment implements StartedEnvironment {
       onTeardown: this._opts.onTeardown,
       keep: this._opts.keep,
       runState: this._runState,
+      userNamespace: () => this._userNamespace(),
     });
     await instance.create(spec);
     this._opts.onTeardown(`stop ${spec.name}`, () => instance.stop('immediate'));
     this._instances.push(instance);
     return instance;
+  }
+
+  private _ns?: Promise<UserNamespace>;
+
+  /** One user namespace per drill, started with its first size-limited volume when not root. */
+  private _userNamespace(): Promise<UserNamespace> {
+    this._ns ??= UserNamespace.start().then((ns) => {
+      this._opts.logger.debug(`user namespace for size-limited volumes: holder pid ${ns.pid}`);
+      this._opts.onTeardown('stop the user namespace', () => ns.stop());
+      return ns;
+    });
+    return this._ns;
   }
 
   async toolVersions(): Promise<Record<string, string>> {

@@ -11,8 +11,9 @@ import { freePort } from '../../util/ports.js';
 import { spawnChild } from '../../util/children.js';
 import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
 import type { RunStateFile } from './run-state.js';
+import type { UserNamespace } from './user-namespace.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
-import { mountTmpfs } from './tmpfs-volume.js';
+import { mountTmpfs, type TmpfsVolume } from './tmpfs-volume.js';
 import { waitUntilAccepting } from '../wait-ready.js';
 import { fileTail } from '../log-tail.js';
 import {
@@ -34,6 +35,8 @@ export interface NativeInstanceDeps {
   keep: boolean;
   /** Where the processes, mounts, directories and ports of the drill are recorded for gc. */
   runState: RunStateFile;
+  /** The drill's user namespace, for size-limited volumes when not root. */
+  userNamespace?: () => Promise<UserNamespace>;
 }
 
 const SUPERUSER = 'postgres';
@@ -49,6 +52,9 @@ export class NativeInstance implements PgInstance {
   private _port = 0;
   private _child?: ChildProcess;
   private _exit?: Promise<{ code: number | null; signal: string | null }>;
+  /** Set when a volume of this instance lives in a user namespace: its processes run there too. */
+  private _ns?: UserNamespace;
+  private readonly _mounts: string[] = [];
 
   constructor(
     readonly name: string,
@@ -85,9 +91,10 @@ export class NativeInstance implements PgInstance {
     if (spec.volume) {
       const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps);
       this.volume = volume;
+      this._adoptVolume(volume);
       this._deps.onTeardown(`unmount ${this.dataDir}`, () => volume.unmount());
     }
-    await chmod(this.dataDir, 0o700);
+    await chmod(this._host(this.dataDir), 0o700);
     await this._own(this.dataDir);
     this._port = await this._choosePort();
     if (spec.initdb) {
@@ -113,6 +120,7 @@ export class NativeInstance implements PgInstance {
     await mkdir(walMount, { recursive: true, mode: 0o700 });
     const volume = await mountTmpfs(walMount, sizeMB, this._deps.account, this._deps);
     this.walVolume = volume;
+    this._adoptVolume(volume);
     this._deps.onTeardown(`unmount ${walMount}`, () => volume.unmount());
     await this._own(walMount);
     await this._shell(
@@ -126,7 +134,7 @@ export class NativeInstance implements PgInstance {
       HARNESS_CONF,
       renderConf(baseServerSettings({ listen: '127.0.0.1', port: this._port, socketDir: this.socketDir }, settings)),
     );
-    const confPath = join(this.dataDir, 'postgresql.conf');
+    const confPath = this._host(join(this.dataDir, 'postgresql.conf'));
     const existing = await readFile(confPath, 'utf8').catch(() => undefined);
     if (existing !== undefined) await writeFile(confPath, withHarnessInclude(existing));
   }
@@ -172,8 +180,7 @@ export class NativeInstance implements PgInstance {
     const { account } = this._deps;
     const fd = openSync(this.logFile, 'a', 0o640);
     const child = spawnChild(
-      join(this._deps.binDir, 'postgres'),
-      ['-D', this.dataDir],
+      ...this._command(join(this._deps.binDir, 'postgres'), ['-D', this.dataDir]),
       {
         stdio: ['ignore', fd, fd],
         // Own process group: a terminal's Ctrl-C reaches drdrill, which then shuts PostgreSQL down in order.
@@ -231,7 +238,7 @@ export class NativeInstance implements PgInstance {
   async runTool(tool: PgTool, run: ToolRun): Promise<ToolResult> {
     const file = tool === 'pgbackrest' ? (this._deps.pgbackrestBin ?? 'pgbackrest') : join(this._deps.binDir, tool);
     const account = this._deps.account;
-    return runProcess(file, run.args, {
+    return runProcess(...this._command(file, run.args), {
       env: { ...this._env(), ...run.env },
       cwd: this.homeDir,
       ...(account ? { uid: account.uid, gid: account.gid } : {}),
@@ -255,11 +262,33 @@ export class NativeInstance implements PgInstance {
     };
   }
 
-  private _path(relPath: string): string {
+  /** A path in the data directory as the instance's processes see it; nothing outside it. */
+  private _inData(relPath: string): string {
     const full = resolve(this.dataDir, relPath);
     if (full !== this.dataDir && !full.startsWith(this.dataDir + sep))
       throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
     return full;
+  }
+
+  /** The same path as the harness reaches it. */
+  private _path(relPath: string): string {
+    return this._host(this._inData(relPath));
+  }
+
+  private _adoptVolume(volume: TmpfsVolume): void {
+    this._mounts.push(volume.path);
+    if (volume.namespace) this._ns = volume.namespace;
+  }
+
+  /** A volume in a user namespace is reached through its holder's view of the filesystem. */
+  private _host(path: string): string {
+    const onVolume = this._mounts.some((m) => path === m || path.startsWith(m + sep));
+    return this._ns && onVolume ? this._ns.hostPath(path) : path;
+  }
+
+  /** The command line that runs a program of this instance (inside the user namespace, when it has one). */
+  private _command(file: string, args: string[]): [string, string[]] {
+    return this._ns ? this._ns.wrap(file, args) : [file, args];
   }
 
   async readFile(relPath: string): Promise<Buffer> {
@@ -299,12 +328,11 @@ export class NativeInstance implements PgInstance {
   }
 
   async extractTar(tar: Readable, subdir = ''): Promise<void> {
-    const target = this._path(subdir);
-    await this._runAsOwner('tar', ['-x', '-f', '-', '-C', target], tar);
+    await this._runAsOwner('tar', ['-x', '-f', '-', '-C', this._inData(subdir)], tar);
   }
 
   async configure(settings: Record<string, string | number | boolean>): Promise<void> {
-    const file = join(this.dataDir, 'postgresql.auto.conf');
+    const file = this._host(join(this.dataDir, 'postgresql.auto.conf'));
     const existing = await readFile(file, 'utf8').catch(() => '');
     await writeFile(file, existing + renderConf(settings), { mode: 0o600 });
     await this._own(file);
@@ -334,8 +362,8 @@ export class NativeInstance implements PgInstance {
   /** Re-create an empty data directory (after destroyData, or before a restore into this instance). */
   async resetDataDir(): Promise<void> {
     await this.destroyData();
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    await chmod(this.dataDir, 0o700);
+    await mkdir(this._host(this.dataDir), { recursive: true, mode: 0o700 });
+    await chmod(this._host(this.dataDir), 0o700);
     await this._own(this.dataDir);
   }
 
@@ -350,7 +378,7 @@ export class NativeInstance implements PgInstance {
   }
 
   async adoptDataDirectory(settings: Record<string, string | number | boolean> = {}): Promise<void> {
-    await mkdir(join(this.dataDir, 'pg_wal'), { recursive: true, mode: 0o700 });
+    await mkdir(this._host(join(this.dataDir, 'pg_wal')), { recursive: true, mode: 0o700 });
     await this._own(join(this.dataDir, 'pg_wal'));
     await this._writeBaseSettings(settings);
   }
@@ -366,7 +394,7 @@ export class NativeInstance implements PgInstance {
 
   private async _runAsOwner(file: string, args: string[], stdin?: Readable): Promise<void> {
     const a = this._deps.account;
-    await runProcess(file, args, {
+    await runProcess(...this._command(file, args), {
       ...(a ? { uid: a.uid, gid: a.gid } : {}),
       cwd: this.homeDir,
       ...(stdin ? { stdin } : {}),
