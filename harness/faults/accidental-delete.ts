@@ -10,7 +10,7 @@ import { withClient } from '../util/pg-client.js';
 import { baselinePart, rowCount } from '../verification/table-probes.js';
 import { LEDGER_TABLE } from '../workload/ledger-table.js';
 import { sqlStatements } from '../scenario/sql-statements.js';
-import { archiveDamageFields, damageArchive } from './archive-damage.js';
+import { archiveDamageFields, archiveDamageProblems, damageArchive } from './archive-damage.js';
 import { defineFault, type FaultRecord } from './types.js';
 
 export const accidentalDeleteSpec = z.strictObject({
@@ -63,6 +63,7 @@ export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec
     }
     if (!scenario.backup.length && scenario.recovery.procedure !== 'none')
       problems.push('needs a backup to recover from (backup: [{ method: basebackup }], dump or pgbackrest)');
+    problems.push(...archiveDamageProblems(spec, scenario));
     return problems;
   },
   async inject(drill, spec) {
