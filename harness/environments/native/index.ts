@@ -20,7 +20,7 @@ import { startEmbeddedS3 } from './embedded-s3.js';
 import { findPostgresBinDir } from './postgres-binaries.js';
 import { NativeInstance } from './native-instance.js';
 import { tmpfsSupport } from './tmpfs-volume.js';
-import { removeRunLeftovers } from './leftovers.js';
+import { removeRunLeftovers, removeWorkDir } from './leftovers.js';
 import { RunStateFile } from './run-state.js';
 import { UserNamespace } from './user-namespace.js';
 import { currentChildRegistry } from '../../util/children.js';
@@ -62,7 +62,7 @@ class NativeEnvironment implements StartedEnvironment {
     const binDir = findPostgresBinDir(opts.spec.postgres.version);
     const account = postgresAccount();
     // Registered before the directory exists: a Ctrl-C right after mkdir must not leave it behind.
-    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
+    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => removeWorkDir(opts.workDir));
     await mkdir(opts.workDir, { recursive: true, mode: 0o755 });
     await chmod(opts.workDir, 0o755);
     if (account) {
@@ -88,7 +88,8 @@ class NativeEnvironment implements StartedEnvironment {
         l.status.startsWith('failed'),
       );
       if (failed.length) throw new Error(failed.map((f) => `${f.name}: ${f.status}`).join('; '));
-      runState.remove();
+      // Without --keep the file goes with the work directory, so a crash before that still leaves it for gc.
+      if (opts.keep) runState.remove();
     });
 
     const objectStore = await startObjectStore(opts, runState);

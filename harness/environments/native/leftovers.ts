@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signalGroup } from '../../util/children.js';
 import { isSameProcess, mountPoints, processesUnder, processGroupMembers } from '../../util/proc.js';
@@ -16,7 +16,13 @@ export interface NativeLeftover {
   status: 'removed' | 'kept: its drill is still running' | `failed: ${string}`;
 }
 
-/** Work directories (`drdrill-<runId>`) under `root` that hold a run-state file. */
+/** Suffix of a work directory being removed: renamed first, so a crash halfway leaves a name gc recognises. */
+export const REMOVING = '.removing';
+
+/**
+ * Work directories (`drdrill-<runId>`) under `root` that hold a run-state file, and those a teardown was
+ * removing when it was cut short (whose run-state file may already be gone).
+ */
 export function findRunStates(root: string): RunState[] {
   let entries: string[];
   try {
@@ -26,8 +32,36 @@ export function findRunStates(root: string): RunState[] {
   }
   return entries
     .filter((e) => e.startsWith('drdrill-'))
-    .map((e) => readRunState(join(root, e, RUN_STATE_FILE)))
-    .filter((s): s is RunState => s !== undefined);
+    .flatMap((e): RunState[] => {
+      const dir = join(root, e);
+      const state = readRunState(join(dir, RUN_STATE_FILE));
+      if (!e.endsWith(REMOVING)) return state ? [state] : [];
+      const runId = e.slice('drdrill-'.length, -REMOVING.length);
+      return [
+        state
+          ? { ...state, workDir: dir }
+          : {
+              version: 1,
+              runId,
+              drill: '',
+              host: '',
+              owner: { pid: 0, startTime: '' },
+              workDir: dir,
+              processes: [],
+              mounts: [],
+              paths: [],
+              ports: [],
+            },
+      ];
+    });
+}
+
+/** Removes a work directory: renamed out of the way first, then deleted. */
+export async function removeWorkDir(workDir: string): Promise<void> {
+  const trash = `${workDir}${REMOVING}`;
+  await rename(workDir, trash).catch(() => {});
+  await rm(trash, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  await rm(workDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 /** Whether the drdrill process that ran the drill is still running (on this host). */
