@@ -25,7 +25,7 @@ export class ResourceWatch {
     const states = findRunStates(this.workRoot);
     for (const s of states) {
       this.runIds.add(s.runId);
-      for (const p of s.processes) this.processes.set(`${p.pid}/${p.startTime}`, p);
+      for (const p of [...s.processes, ...(s.orphans ?? [])]) this.processes.set(`${p.pid}/${p.startTime}`, p);
       for (const m of s.mounts) this.mounts.add(m.path);
       for (const p of s.paths) this.paths.add(p);
       for (const p of s.ports) this.ports.add(p);

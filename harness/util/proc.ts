@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
  */
 interface Stat {
   state: string;
+  ppid: number;
   pgid: number;
   startTime: string;
 }
@@ -15,7 +16,7 @@ function stat(pid: number): Stat | undefined {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ")".
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, pgid: Number(fields[2]), startTime: fields[19]! };
+    return { state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]! };
   } catch {
     return undefined;
   }
@@ -37,6 +38,21 @@ export function processGroupMembers(pgid: number, leaderStartTime: string): numb
   return allPids().filter((pid) => {
     const s = stat(pid);
     return !!s && s.state !== 'Z' && s.pgid === pgid && BigInt(s.startTime) >= BigInt(leaderStartTime);
+  });
+}
+
+/** Live children of `ppid`, with their start times and command lines. */
+export function childProcesses(ppid: number): { pid: number; startTime: string; cmd: string }[] {
+  return allPids().flatMap((pid) => {
+    const s = stat(pid);
+    if (!s || s.state === 'Z' || s.ppid !== ppid) return [];
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    } catch {
+      // Gone meanwhile.
+    }
+    return [{ pid, startTime: s.startTime, cmd }];
   });
 }
 

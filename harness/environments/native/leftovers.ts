@@ -90,7 +90,8 @@ export async function removeRunLeftovers(
     }
   };
 
-  const live = state.processes.flatMap((p) => processGroupMembers(p.pid, p.startTime).map((pid) => ({ ...p, pid })));
+  const recorded = [...state.processes, ...(state.orphans ?? [])];
+  const live = recorded.flatMap((p) => processGroupMembers(p.pid, p.startTime).map((pid) => ({ ...p, pid })));
   if (live.length)
     await attempt(
       {
@@ -123,7 +124,7 @@ export async function removeRunLeftovers(
  * started without being recorded (an archive_command) is waited for, never killed by name.
  */
 async function stopProcesses(state: RunState, graceMs: number): Promise<void> {
-  const recorded = state.processes;
+  const recorded = [...state.processes, ...(state.orphans ?? [])];
   const members = () => recorded.flatMap((p) => processGroupMembers(p.pid, p.startTime));
   for (const p of recorded) if (isSameProcess(p.pid, p.startTime)) signalGroup(p.pid, p.stopSignal);
   const deadline = performance.now() + graceMs;

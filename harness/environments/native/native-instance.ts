@@ -8,7 +8,10 @@ import type { Readable } from 'node:stream';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { freePort } from '../../util/ports.js';
-import { spawnChild } from '../../util/children.js';
+import { signalGroup, spawnChild, type ChildRecord } from '../../util/children.js';
+import { childProcesses, isSameProcess } from '../../util/proc.js';
+import { sleep } from '../../util/retry.js';
+import { budgetMs } from '../../engine/budgets.js';
 import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
 import type { RunStateFile } from './run-state.js';
 import type { UserNamespace } from './user-namespace.js';
@@ -55,6 +58,7 @@ export class NativeInstance implements PgInstance {
   /** Set when a volume of this instance lives in a user namespace: its processes run there too. */
   private _ns?: UserNamespace;
   private readonly _mounts: string[] = [];
+  private readonly _orphans: ChildRecord[] = [];
 
   constructor(
     readonly name: string,
@@ -205,21 +209,46 @@ export class NativeInstance implements PgInstance {
 
   async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
     const child = this._child;
-    if (!child || !(await this.isRunning())) return;
-    const signal = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' }[mode] as NodeJS.Signals;
-    child.kill(signal);
-    const escalate = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await this._exit;
-    clearTimeout(escalate);
+    if (child && (await this.isRunning())) {
+      const signal = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' }[mode] as NodeJS.Signals;
+      child.kill(signal);
+      const escalate = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await this._exit;
+      clearTimeout(escalate);
+    }
+    await this._reapOrphans();
   }
 
   async kill(signal: NodeJS.Signals): Promise<string> {
     if (!this._child || !(await this.isRunning()))
       throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
-    const pid = this._child.pid;
+    const pid = this._child.pid!;
+    // A postmaster killed outright leaves its server processes to notice by themselves; one blocked on a lock
+    // of the dead server never does. They are known now, while they are still its children.
+    const servers = signal === 'SIGKILL' ? childProcesses(pid) : [];
     this._child.kill(signal);
     await this._exit;
+    const orphans = servers.map((s): ChildRecord => ({
+      pid: s.pid,
+      startTime: s.startTime,
+      role: `server process of ${this.name}`,
+      command: s.cmd,
+      stopSignal: 'SIGKILL',
+      transient: false,
+    }));
+    this._orphans.push(...orphans);
+    this._deps.runState.addOrphans(orphans);
     return `${signal} to the postmaster of ${this.name} (pid ${pid})`;
+  }
+
+  /** Server processes of a killed postmaster that are still there when the instance is stopped. */
+  private async _reapOrphans(): Promise<void> {
+    const left = () => this._orphans.filter((o) => isSameProcess(o.pid, o.startTime));
+    for (const o of left()) signalGroup(o.pid, 'SIGKILL');
+    const deadline = performance.now() + budgetMs('shutdown');
+    while (left().length && performance.now() < deadline) await sleep(50);
+    this._deps.runState.removeOrphans(this._orphans.map((o) => o.pid));
+    this._orphans.length = 0;
   }
 
   async isRunning(): Promise<boolean> {

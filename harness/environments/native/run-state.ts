@@ -21,6 +21,11 @@ export interface RunState {
   owner: { pid: number; startTime: string };
   workDir: string;
   processes: ChildRecord[];
+  /**
+   * Server processes of a postmaster the drill SIGKILLed (a crash): they should exit by themselves, but one
+   * blocked on a lock of the dead server never does. Removed with the drill's other processes.
+   */
+  orphans?: ChildRecord[];
   /** tmpfs mounts; `namespace` is the PID holding the user namespace they live in (not root). */
   mounts: { path: string; namespace?: number }[];
   /** Directories outside the work directory (Unix socket directories). */
@@ -54,6 +59,16 @@ export class RunStateFile implements ChildSink {
 
   processesChanged(live: ChildRecord[]): void {
     this._state.processes = live;
+    this._write();
+  }
+
+  addOrphans(records: ChildRecord[]): void {
+    this._state.orphans = [...(this._state.orphans ?? []), ...records];
+    this._write();
+  }
+
+  removeOrphans(pids: number[]): void {
+    this._state.orphans = (this._state.orphans ?? []).filter((o) => !pids.includes(o.pid));
     this._write();
   }
 
