@@ -7,6 +7,12 @@ import { DRDRILL_VERSION } from '../engine/version.js';
 import { ScenarioError } from '../scenario/load.js';
 import { commands } from './commands/index.js';
 
+// A promise of a step that was cut short (Ctrl-C, the deadline) may fail after the drill has moved on; that
+// must never end drdrill in the middle of its teardown, leaving things behind.
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`drdrill: warning: a background task failed after its step had ended: ${errorMessage(err)}\n`);
+});
+
 async function main(): Promise<void> {
   const cli = yargs(hideBin(process.argv))
     .scriptName('drdrill')

@@ -56,9 +56,11 @@ export async function runTrial(spec: TrialSpec, opts: { env?: NodeJS.ProcessEnv 
   let phase: string | undefined;
   let sent = false;
   let timer: NodeJS.Timeout | undefined;
+  let verdictBefore = false;
   const fire = () => {
     if (sent || child.exitCode !== null) return;
     sent = true;
+    verdictBefore = new RegExp(`^\\S+ ${spec.drill}: [A-Z]+`, 'm').test(output);
     watch.poll();
     child.kill(spec.signal);
   };
@@ -110,8 +112,8 @@ export async function runTrial(spec: TrialSpec, opts: { env?: NodeJS.ProcessEnv 
     }
     const leaks = await findLeaks(watch);
     if (exit.code === EXIT_CODES.interrupted) return result('interrupted', leaks);
-    if (exit.signal === null && phase === 'teardown')
-      return result('missed', leaks, 'the signal came after the verdict');
+    // The drill had printed its verdict before the signal: there was nothing left to interrupt.
+    if (exit.signal === null && verdictBefore) return result('missed', leaks, 'the signal came after the verdict');
     return result(
       'failed',
       leaks,
