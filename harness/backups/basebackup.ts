@@ -32,14 +32,24 @@ async function takeBaseBackup(drill: Drill, index: number): Promise<BackupRecord
   const id = `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${index}-${drill.runId.slice(-6)}`;
   const label = `drdrill ${drill.scenario.metadata.name} ${id}`;
   const tar = new PassThrough();
-  const upload = drill.store.put(`backups/${id}/base.tar`, tar);
-  // -X none: the WAL comes from the archive, and the server waits until the backup's last segment is archived.
-  const run = await drill.primary.runTool('pg_basebackup', {
-    args: ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast', '--manifest-checksums=SHA256', '-v', '-l', label],
-    stdout: tar,
-  });
-  tar.end();
-  const stored = await upload;
+  // Awaited together: when pg_basebackup fails (or is stopped by Ctrl-C) the upload is aborted, and its
+  // failure is handled here rather than surfacing later as an unhandled rejection.
+  const [run, stored] = await Promise.all([
+    // -X none: the WAL comes from the archive, and the server waits until the backup's last segment is archived.
+    drill.primary
+      .runTool('pg_basebackup', {
+        args: ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast', '--manifest-checksums=SHA256', '-v', '-l', label],
+        stdout: tar,
+      })
+      .then(
+        (r) => (tar.end(), r),
+        (err: unknown) => {
+          tar.destroy();
+          throw err;
+        },
+      ),
+    drill.store.put(`backups/${id}/base.tar`, tar),
+  ]);
   const history = await backupHistory(drill, label);
   const start = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(history);
   const stop = /STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(history);

@@ -38,11 +38,18 @@ export const dump = defineBackup<z.output<typeof dumpSpec>>({
     for (const format of spec.formats) {
       const key = `dumps/${id}/${DRILL_DATABASE}.${format === 'custom' ? 'dump' : 'sql.gz'}`;
       const body = new PassThrough();
-      const upload = drill.store.put(key, body);
       const args = [...(format === 'custom' ? ['-Fc'] : ['-Fp', '--compress=9']), '--no-owner', DRILL_DATABASE];
-      await drill.primary.runTool('pg_dump', { args, stdout: body });
-      body.end();
-      const stored = await upload;
+      // Awaited together, so a failed pg_dump aborts the upload instead of leaving its rejection unhandled.
+      const [, stored] = await Promise.all([
+        drill.primary.runTool('pg_dump', { args, stdout: body }).then(
+          () => body.end(),
+          (err: unknown) => {
+            body.destroy();
+            throw err;
+          },
+        ),
+        drill.store.put(key, body),
+      ]);
       objects.push({ key, format, bytes: stored.bytes, sha256: stored.sha256 });
     }
     const catalog: DumpCatalog = {

@@ -4,7 +4,14 @@ import { hideBin } from 'yargs/helpers';
 import { DrillError, errorMessage } from '../engine/errors.js';
 import { EXIT_CODES } from '../engine/exit-codes.js';
 import { DRDRILL_VERSION } from '../engine/version.js';
+import { ScenarioError } from '../scenario/load.js';
 import { commands } from './commands/index.js';
+
+// A promise of a step that was cut short (Ctrl-C, the deadline) may fail after the drill has moved on; that
+// must never end drdrill in the middle of its teardown, leaving things behind.
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`drdrill: warning: a background task failed after its step had ended: ${errorMessage(err)}\n`);
+});
 
 async function main(): Promise<void> {
   const cli = yargs(hideBin(process.argv))
@@ -25,7 +32,8 @@ async function main(): Promise<void> {
 main().then(exitWhenFlushed, (err: unknown) => {
   // One line that names the cause; the stack only on request.
   const code = err instanceof DrillError ? EXIT_CODES[err.exitCode] : EXIT_CODES.error;
-  process.stderr.write(`drdrill: ${errorMessage(err)}\n`);
+  // Scenario problems are `file:line:col: ...` lines, as compilers print them, for editors to jump to.
+  process.stderr.write(err instanceof ScenarioError ? `${err.message}\n` : `drdrill: ${errorMessage(err)}\n`);
   if (process.env.DRDRILL_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = code;
   exitWhenFlushed();

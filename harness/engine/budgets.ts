@@ -34,8 +34,11 @@ export const DEFAULT_BUDGETS = {
   copy: 600,
   /** A migration target catching up with its source (logical replication). */
   catchUp: 60,
-  /** A step cut short by Ctrl-C or the deadline letting go of what it was creating, before teardown. */
-  settle: 60,
+  /**
+   * A phase cut short by Ctrl-C or the deadline finishing its current step (a container being created, a
+   * process being started) before teardown starts, so teardown sees what it made.
+   */
+  settle: 30,
 } as const;
 
 export type BudgetName = keyof typeof DEFAULT_BUDGETS;

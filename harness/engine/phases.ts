@@ -6,6 +6,7 @@ import { damageName, type FaultRecord } from '../faults/types.js';
 import { lostWrites, rpoMeasurements, summariseLedger, type LostWrite } from '../measurement/rpo.js';
 import { serviceOutage } from '../measurement/service.js';
 import { readSurvival } from '../measurement/survival.js';
+import { namingObjectStore } from '../objectstore/health.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { parseDuration } from '../scenario/fields.js';
 import { now } from '../util/clock.js';
@@ -121,7 +122,7 @@ export const recover: Phase = {
     const spec = drill.scenario.recovery;
     const definition = recoveryDefinition(spec.procedure);
     const started = now();
-    const details = await definition.recover(drill, spec);
+    const details = await namingObjectStore(drill.store, () => definition.recover(drill, spec));
     await confirmDataRestored(drill);
     const restoredAt = now();
     drill.rto.mark('data-restored', restoredAt);

@@ -8,7 +8,9 @@ import type { LoadedScenario } from '../scenario/load.js';
 import { parseDuration } from '../scenario/fields.js';
 import { now } from '../util/clock.js';
 import { createLogger, redact, redactDeep, type Logger } from '../util/logger.js';
-import { budgets } from './budgets.js';
+import { budgetMs, budgets } from './budgets.js';
+import { ChildRegistry, withChildRegistry } from '../util/children.js';
+import { explainFullWorkDir } from './work-dir-space.js';
 import type { StartedEnvironment } from '../environments/types.js';
 import type { AnyScenario } from '../scenario/kinds.js';
 import type { ScenarioSetup } from './context.js';
@@ -114,7 +116,8 @@ export async function runScenario<S extends AnyScenario, C>(
         await fn();
         // A step that completes after Ctrl-C or the deadline was still cut short: what follows it never ran.
         finish(controller.signal.aborted ? phaseStatusFor(undefined, controller.signal) : 'passed');
-      } catch (err) {
+      } catch (thrown) {
+        const err = await explainFullWorkDir(setup.workDir, thrown);
         finish(phaseStatusFor(err, controller.signal), err);
         throw err;
       }
@@ -134,7 +137,19 @@ export async function runScenario<S extends AnyScenario, C>(
     () => logger.warn(`${errorMessage(controller.signal.reason)}: cleaning up`),
     { once: true },
   );
-  const result = await runner.run(tasks);
+  // Every process a phase starts is tracked; when the run is cut short its tools are stopped and nothing new
+  // starts, so teardown never races a process still writing into what it removes.
+  const children = new ChildRegistry();
+  const result = await withChildRegistry(children, () =>
+    runner.run(tasks, {
+      onInterrupt: async () => {
+        children.close(errorMessage(controller.signal.reason));
+        await children.stop((c) => c.transient, budgetMs('shutdown'));
+      },
+      settleMs: budgetMs('settle'),
+    }),
+  );
+  children.close('the run has ended');
   clearTimeout(deadline);
 
   const envFields = env?.journalFields?.() ?? {};
@@ -154,7 +169,9 @@ export async function runScenario<S extends AnyScenario, C>(
   await runner.runTeardowns((title, err) => {
     teardownErrors.push(`${title}: ${errorMessage(err)}`);
     logger.warn(`teardown step "${title}" failed: ${errorMessage(err)}`);
-  }, budgets().settle);
+  });
+  // Whatever an environment did not stop itself (every native process is also stopped by its teardown).
+  await children.stop(() => true, budgetMs('shutdown'));
   const teardownRecord: PhaseRecord = {
     name: 'teardown',
     start: new Date(t0).toISOString(),

@@ -64,24 +64,25 @@ describe('TaskRunner', () => {
       },
     };
     setTimeout(() => controller.abort(new Interruption('interrupted', 'SIGINT received')), 20);
-    expect(await runner.run([creating])).toMatchObject({ status: 'interrupted', at: 'create container' });
+    expect(await runner.run([creating], { settleMs: 5000 })).toMatchObject({
+      status: 'interrupted',
+      at: 'create container',
+    });
     await runner.runTeardowns(() => {});
     expect(log).toEqual(['remove container']);
   });
 
-  it('gives up waiting for a hung step after the settle budget, says so, and tears down the rest', async () => {
+  it('gives up waiting for a hung step after the settle budget and tears down the rest', async () => {
     const controller = new AbortController();
     const runner = new TaskRunner(controller.signal);
     const log: string[] = [];
     runner.addTeardown('stop postgres', async () => void log.push('stop postgres'));
     const hung: Task = { title: 'restore', run: () => new Promise(() => {}) };
     setTimeout(() => controller.abort(new Interruption('timedout', 'deadline passed')), 20);
-    await runner.run([hung]);
-    const errors: string[] = [];
-    await runner.runTeardowns((title, err) => errors.push(`${title}: ${(err as Error).message}`), 0.1);
-    expect(errors).toEqual([
-      'wait for "restore" to stop: still running 0.1 s after the abort; tearing down what it registered so far',
-    ]);
+    const t0 = Date.now();
+    expect(await runner.run([hung], { settleMs: 100 })).toMatchObject({ status: 'timedout', at: 'restore' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await runner.runTeardowns(() => {});
     expect(log).toEqual(['stop postgres']);
   });
 

@@ -30,8 +30,6 @@ export class Interruption extends Error {
 
 export class TaskRunner {
   private readonly _teardowns: { title: string; fn: () => Promise<void> }[] = [];
-  /** The step an abort cut short: it may still be creating resources (a container, a process). */
-  private _cutShort?: { title: string; settled: Promise<unknown> };
 
   constructor(private readonly _signal: AbortSignal) {}
 
@@ -40,14 +38,25 @@ export class TaskRunner {
     this._teardowns.unshift({ title, fn });
   }
 
-  async run(tasks: Task[]): Promise<TaskRunResult> {
+  /**
+   * Runs the tasks in order. When the signal aborts one, it returns at once, but only after `onInterrupt`
+   * (which stops the task's tools) and after the cut-short task has settled (or `settleMs` passed): its
+   * code must not go on creating files or starting processes while the teardowns remove them.
+   */
+  async run(
+    tasks: Task[],
+    opts: { onInterrupt?: () => Promise<void>; settleMs?: number } = {},
+  ): Promise<TaskRunResult> {
     for (const task of tasks) {
       if (this._signal.aborted) return { ...abortResult(this._signal), at: task.title };
       const running = task.run();
       try {
         await raceAbort(running, this._signal);
       } catch (error) {
-        if (this._signal.aborted) this._cutShort = { title: task.title, settled: running.catch(() => undefined) };
+        if (this._signal.aborted) {
+          await opts.onInterrupt?.().catch(() => {});
+          await settle(running, opts.settleMs ?? 0);
+        }
         if (error instanceof Interruption) return { status: error.kind, error, at: task.title };
         return { status: 'failed', error, at: task.title };
       }
@@ -55,27 +64,8 @@ export class TaskRunner {
     return { status: 'passed' };
   }
 
-  /**
-   * Runs every queued teardown, newest first; a failing one does not stop the others. A step cut short by an
-   * abort gets up to `settleSeconds` to let go first: a container it was creating when Ctrl-C came is created
-   * after all, and its teardown must see it.
-   */
-  async runTeardowns(onError: (title: string, err: unknown) => void, settleSeconds = 60): Promise<void> {
-    const cutShort = this._cutShort;
-    this._cutShort = undefined;
-    if (cutShort) {
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = await Promise.race([
-        cutShort.settled.then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), settleSeconds * 1000))),
-      ]);
-      clearTimeout(timer);
-      if (gaveUp)
-        onError(
-          `wait for "${cutShort.title}" to stop`,
-          new Error(`still running ${settleSeconds} s after the abort; tearing down what it registered so far`),
-        );
-    }
+  /** Runs every queued teardown, newest first; a failing one does not stop the others. */
+  async runTeardowns(onError: (title: string, err: unknown) => void): Promise<void> {
     while (this._teardowns.length) {
       const { title, fn } = this._teardowns.shift()!;
       try {
@@ -85,6 +75,14 @@ export class TaskRunner {
       }
     }
   }
+}
+
+function settle(running: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    running.catch(() => {}),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function abortResult(signal: AbortSignal): TaskRunResult {

@@ -9,14 +9,28 @@ import { now } from '../util/clock.js';
 import { withClient } from '../util/pg-client.js';
 import { baselinePart, rowCount } from '../verification/table-probes.js';
 import { LEDGER_TABLE } from '../workload/ledger-table.js';
-import { archiveDamageFields, damageArchive } from './archive-damage.js';
+import { sqlStatements } from '../scenario/sql-statements.js';
+import { archiveDamageFields, archiveDamageProblems, damageArchive } from './archive-damage.js';
 import { defineFault, type FaultRecord } from './types.js';
 
 export const accidentalDeleteSpec = z.strictObject({
   type: z.literal('accidental-delete'),
-  sql: z.string().regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE)\b/i, 'a DELETE, DROP TABLE or TRUNCATE statement'),
+  sql: z
+    .string()
+    .regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE)\b/i, 'a DELETE, DROP TABLE or TRUNCATE statement')
+    .superRefine(oneStatement),
   ...archiveDamageFields,
 });
+
+/** The fault runs exactly what it names: a second statement (`DELETE ...; DROP DATABASE ...`) is refused. */
+function oneStatement(sql: string, ctx: z.RefinementCtx): void {
+  const statements = sqlStatements(sql);
+  if (statements.length > 1)
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one statement; it has ${statements.length}: ${statements.map((s) => JSON.stringify(s)).join(', ')}`,
+    });
+}
 
 /** The table a DELETE / DROP TABLE / TRUNCATE statement names. */
 export function targetTable(sql: string): string {
@@ -49,6 +63,7 @@ export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec
     }
     if (!scenario.backup.length && scenario.recovery.procedure !== 'none')
       problems.push('needs a backup to recover from (backup: [{ method: basebackup }], dump or pgbackrest)');
+    problems.push(...archiveDamageProblems(spec, scenario));
     return problems;
   },
   async inject(drill, spec) {

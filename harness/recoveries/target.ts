@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { sqlIdentifier } from '../scenario/fields.js';
+import { timestampText } from '../scenario/timestamp.js';
 
 /** Where a point-in-time recovery stops. `before-fault` stops just before the destructive transaction. */
 export const recoveryTargetSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('before-fault') }),
   z.strictObject({ type: z.literal('find-in-wal'), table: sqlIdentifier.optional() }),
-  z.strictObject({ type: z.literal('time'), value: z.string() }),
+  z.strictObject({ type: z.literal('time'), value: timestampText }),
   z.strictObject({ type: z.literal('xid'), value: z.string().regex(/^\d+$/, 'a transaction id (digits only)') }),
   z.strictObject({
     type: z.literal('lsn'),

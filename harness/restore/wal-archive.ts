@@ -1,4 +1,6 @@
 import { budgetMs } from '../engine/budgets.js';
+import { DrillError } from '../engine/errors.js';
+import { objectStoreProblem } from '../objectstore/health.js';
 import type { Drill } from '../engine/context.js';
 import type { ObjectStore } from '../objectstore/client.js';
 import { retryUntil } from '../util/retry.js';
@@ -35,18 +37,32 @@ export async function archiveCurrentWal(
     const r = await c.query<{ seg: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS seg');
     return r.rows[0]!.seg;
   });
-  // pg_stat_archiver counts a segment once archive_command succeeded, whichever tool archives it.
+  // pg_stat_archiver counts a segment once archive_command succeeded, whichever tool archives it. When the
+  // archiver fails on it, an object store that does not answer ends the wait at once, named.
+  let probed = 0;
   await retryUntil(
     `WAL segment ${segment} archived`,
-    () =>
-      withClient(
-        drill.primary.connection('postgres'),
-        async (c) =>
-          (await c.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver')).rows[0]!
-            .last ?? '',
-      ),
+    async () => {
+      const row = await withClient(drill.primary.connection('postgres'), async (c) => {
+        const r = await c.query<{ last: string | null; failed: string | null }>(
+          'SELECT last_archived_wal AS last, last_failed_wal AS failed FROM pg_stat_archiver',
+        );
+        return r.rows[0]!;
+      });
+      if ((row.failed ?? '').slice(0, 24) >= segment && performance.now() - probed > 1000) {
+        probed = performance.now();
+        const problem = await objectStoreProblem(drill.store);
+        if (problem) throw new DrillError('error', `WAL segment ${segment} cannot be archived: ${problem}`);
+      }
+      return row.last ?? '';
+    },
     (last) => last.slice(0, 24) >= segment,
-    { timeoutMs: budgetMs('archiveWait'), intervalMs: 100, signal: drill.signal },
+    {
+      timeoutMs: budgetMs('archiveWait'),
+      intervalMs: 100,
+      signal: drill.signal,
+      failFast: (err) => err instanceof DrillError,
+    },
   );
   drill.recorder.event(event.kind, `switched WAL on ${event.on}; ${segment} is archived`);
   return segment;

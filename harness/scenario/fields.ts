@@ -21,3 +21,18 @@ export function parseDuration(text: string): number {
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * factor;
 }
+
+/**
+ * A key prefix in a bucket that others use too: plain segments only, so that no key drdrill builds under it
+ * can reach other objects (S3 servers backed by a filesystem resolve ".." in keys).
+ */
+export const objectKeyPrefix = z.string().refine(
+  (p) =>
+    !p.startsWith('/') &&
+    ![...p].some((c) => c < ' ' || c === '\\') &&
+    p
+      .replace(/\/$/, '')
+      .split('/')
+      .every((s) => s !== '' && s !== '.' && s !== '..'),
+  'must be a key prefix of plain segments such as "team/backups" (no "..", ".", "//", leading "/" or control characters)',
+);

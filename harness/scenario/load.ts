@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import {
   kindSchema,
@@ -55,9 +55,10 @@ export function parseScenario(source: string, file: string): LoadedScenario {
     const pos = lineCounter.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, path: '', message: e.message.split('\n')[0] ?? e.message };
   });
+  if (problems.length === 0) problems.push(...complexKeys(doc, lineCounter, file));
+  const data = problems.length === 0 ? toData(doc, lineCounter, file, problems) : undefined;
   if (problems.length === 0) {
-    const data: unknown = doc.toJS() ?? {};
-    const result = scenarioDocumentSchema.safeParse(data);
+    const result = scenarioDocumentSchema.safeParse(data ?? {});
     const schema = kindSchema((data as { kind?: unknown } | null)?.kind);
     if (!result.success)
       problems.push(...result.error.issues.map((issue) => toProblem(issue, doc, lineCounter, file, schema)));
@@ -82,6 +83,46 @@ export function ofKind<K extends ScenarioKind>(loaded: LoadedScenario, kind: K):
   if (loaded.scenario.kind !== kind)
     throw new DrillError('invalid-config', `${loaded.file}: kind ${loaded.scenario.kind} where a ${kind} was expected`);
   return loaded as LoadedScenario<ScenarioOfKind<K>>;
+}
+
+/** A mapping or a list used as a key (`? [a, b]: x`, `[a]: x`): a scenario's keys are names. */
+function complexKeys(doc: Document, lc: LineCounter, file: string): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key as Node | null;
+      const resolved = isAlias(key) ? key.resolve(doc) : key;
+      if (key && resolved && !isScalar(resolved)) {
+        const pos = lc.linePos(key.range?.[0] ?? 0);
+        out.push({ file, ...pos, path: '', message: 'a key must be a name, not a mapping or a list' });
+      }
+    },
+  });
+  return out;
+}
+
+/** Aliases a scenario may expand; far more than any real one uses, far fewer than a billion-laughs file. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document's data; an alias bomb (or any other expansion failure) becomes a positioned problem. */
+function toData(doc: Document, lc: LineCounter, file: string, problems: ScenarioProblem[]): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    let alias: Node | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        alias = node;
+        return visit.BREAK;
+      },
+    });
+    const pos = lc.linePos(alias?.range?.[0] ?? 0);
+    const message = /alias count/i.test((err as Error).message)
+      ? `too many alias expansions (*name), more than ${MAX_ALIAS_COUNT} in one document: refused as a resource exhaustion attack ("billion laughs"); write the values out`
+      : `cannot be read: ${(err as Error).message}`;
+    problems.push({ file, line: pos.line, col: pos.col, path: '', message });
+    return undefined;
+  }
 }
 
 export class ScenarioError extends DrillError {
@@ -219,5 +260,12 @@ function findPair(node: Node | undefined, key: string): Node | undefined {
 }
 
 export function formatPath(path: string[]): string {
-  return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return path
+    .map((p, i) => {
+      if (/^\d+$/.test(p)) return `[${p}]`;
+      // A key that is not a plain name ("", "a b", "x.y") is shown quoted, so the path stays readable.
+      if (!/^[A-Za-z_$][\w$-]*$/.test(p)) return i === 0 ? JSON.stringify(p) : `[${JSON.stringify(p)}]`;
+      return i === 0 ? p : `.${p}`;
+    })
+    .join('');
 }

@@ -3,7 +3,7 @@ import { backupSchema } from '../backups/index.js';
 import { faultSchema } from '../faults/index.js';
 import { recoverySchema } from '../recoveries/index.js';
 import { detectSpec } from '../detection/spec.js';
-import { duration, identifier, secretRef, sqlIdentifier } from './fields.js';
+import { duration, identifier, objectKeyPrefix, secretRef, sqlIdentifier } from './fields.js';
 import { parseObjective } from './objectives.js';
 
 export { backupSchema, faultSchema, recoverySchema };
@@ -36,7 +36,9 @@ const s3Store = z.strictObject({
   kind: z.literal('s3'),
   endpoint: z.string().url().optional(),
   bucket: z.string().min(3),
-  prefix: z.string().optional(),
+  prefix: objectKeyPrefix
+    .optional()
+    .describe("drdrill writes under <prefix>/drdrill/<drill>/<runId>/ and damages nothing outside its run's prefix"),
   region: z.string().default('us-east-1'),
   forcePathStyle: z.boolean().default(true),
   accessKeyId: secretRef,

@@ -5,6 +5,7 @@ import { faultDefinition } from '../faults/index.js';
 import { migrationProcedure } from '../migrations/procedures/index.js';
 import type { MigrationScenario } from '../migrations/schema.js';
 import { recoveryDefinition } from '../recoveries/index.js';
+import { settingProblem } from '../environments/server-settings.js';
 import { uncoverableDamage } from '../verification/coverage.js';
 import type { LoadedScenario } from './load.js';
 import { formatPath, locatePath, ofKind, ScenarioError, type ScenarioProblem } from './load.js';
@@ -34,6 +35,10 @@ export function checkSemantics(loaded: LoadedScenario): void {
 
 function checkDrill(loaded: LoadedScenario<Scenario>, add: AddProblem): void {
   const { scenario } = loaded;
+  for (const [name, value] of Object.entries(scenario.environment.postgres.settings)) {
+    const problem = settingProblem(name, value);
+    if (problem) add(['environment', 'postgres', 'settings', name], problem);
+  }
   scenario.backup.forEach((b, i) => {
     for (const p of backupDefinition(b.method).validate?.(b, scenario) ?? []) add(['backup', i], p);
   });

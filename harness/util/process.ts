@@ -1,7 +1,9 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
+import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { DrillError } from '../engine/errors.js';
+import { spawnChild } from './children.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -32,7 +34,13 @@ export function runProcess(file: string, args: string[], opts: RunOptions = {}):
     const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] };
     if (opts.uid !== undefined) spawnOpts.uid = opts.uid;
     if (opts.gid !== undefined) spawnOpts.gid = opts.gid;
-    const child = spawn(file, args, spawnOpts);
+    let child;
+    try {
+      child = spawnChild(file, args, spawnOpts, { role: basename(file) });
+    } catch (err) {
+      reject(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;

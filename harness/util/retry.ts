@@ -3,7 +3,7 @@ export async function retryUntil<T>(
   what: string,
   fn: () => Promise<T>,
   predicate: (value: T) => boolean,
-  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; failFast?: (err: unknown) => boolean },
 ): Promise<T> {
   const deadline = performance.now() + opts.timeoutMs;
   let lastError: unknown;
@@ -14,6 +14,7 @@ export async function retryUntil<T>(
       if (predicate(value)) return value;
       lastError = undefined;
     } catch (err) {
+      if (opts.failFast?.(err)) throw err;
       lastError = err;
     }
     if (performance.now() > deadline) {

@@ -1,12 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DrillError } from '../../engine/errors.js';
+import { spawnChild } from '../../util/children.js';
 
 export interface EmbeddedS3 {
   endpoint: string;
+  port: number;
   pid: number;
   stop(): Promise<void>;
 }
@@ -46,9 +48,14 @@ export async function startEmbeddedS3(opts: {
   ];
   if (opts.tls) args.push('--key', opts.tls.key, '--cert', opts.tls.cert);
   // Own process group, like PostgreSQL: Ctrl-C reaches drdrill, whose teardown stops it.
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawnChild(
+    process.execPath,
+    args,
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { role: 's3rver', transient: false },
+  );
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  child.stderr.pipe(log);
+  child.stderr!.pipe(log);
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => fail(new Error('s3rver did not report its port within 15 s')), 15_000);
@@ -62,18 +69,19 @@ export async function startEmbeddedS3(opts: {
       const m = /listening on [^\s:]+:(\d+)/.exec(buffered);
       if (m) {
         clearTimeout(timer);
-        child.stdout.off('data', onData);
+        child.stdout!.off('data', onData);
         resolve(Number(m[1]));
       }
     };
-    child.stdout.on('data', onData);
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => fail(new Error(`s3rver exited with ${code} before listening`)));
     child.once('error', (err) => fail(err));
   });
   // s3rver logs each request on stdout: keep draining it into the log, or it blocks.
-  child.stdout.pipe(log);
+  child.stdout!.pipe(log);
   return {
     endpoint: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
     pid: child.pid!,
     stop: () => stopChild(child),
   };

@@ -20,6 +20,10 @@ import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 import { findPostgresBinDir } from './postgres-binaries.js';
 import { NativeInstance } from './native-instance.js';
 import { tmpfsSupport } from './tmpfs-volume.js';
+import { removeRunLeftovers, removeWorkDir } from './leftovers.js';
+import { RunStateFile } from './run-state.js';
+import { UserNamespace } from './user-namespace.js';
+import { currentChildRegistry } from '../../util/children.js';
 import { makeSelfSignedCert } from '../self-signed-cert.js';
 import type { EnvironmentSpec } from '../../scenario/schema.js';
 
@@ -48,6 +52,7 @@ class NativeEnvironment implements StartedEnvironment {
     readonly objectStore: ObjectStoreConnection,
     private readonly _walTool: { node: string; script: string; config: string },
     private readonly _embedded: EmbeddedStore | undefined,
+    private readonly _runState: RunStateFile,
   ) {}
 
   get workDir(): string {
@@ -57,6 +62,8 @@ class NativeEnvironment implements StartedEnvironment {
   static async start(opts: EnvironmentStartOptions): Promise<NativeEnvironment> {
     const binDir = findPostgresBinDir(opts.spec.postgres.version);
     const account = postgresAccount();
+    // Registered before the directory exists: a Ctrl-C right after mkdir must not leave it behind.
+    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => removeWorkDir(opts.workDir));
     await mkdir(opts.workDir, { recursive: true, mode: 0o755 });
     await chmod(opts.workDir, 0o755);
     if (account) {
@@ -73,11 +80,22 @@ class NativeEnvironment implements StartedEnvironment {
         );
       }
     }
-    if (!opts.keep) opts.onTeardown(`remove ${opts.workDir}`, () => rm(opts.workDir, { recursive: true, force: true }));
+    const runState = new RunStateFile(opts.workDir, { runId: opts.runId, drill: opts.drillName });
+    currentChildRegistry()?.attach(runState);
+    // Runs last but one, before the work directory goes: whatever a cut-short phase left (a process whose own
+    // teardown was never registered, a mount being made) is stopped and removed first.
+    opts.onTeardown('stop and remove what is left of the drill', async () => {
+      const failed = (await removeRunLeftovers(runState.state, { removeWorkDir: false })).filter((l) =>
+        l.status.startsWith('failed'),
+      );
+      if (failed.length) throw new Error(failed.map((f) => `${f.name}: ${f.status}`).join('; '));
+      // Without --keep the file goes with the work directory, so a crash before that still leaves it for gc.
+      if (opts.keep) runState.remove();
+    });
 
-    const { connection: objectStore, embedded } = await startObjectStore(opts);
+    const { connection: objectStore, embedded } = await startObjectStore(opts, runState);
     const walTool = await installWalTool(opts.workDir, objectStore, account);
-    return new NativeEnvironment(opts, binDir, objectStore, walTool, embedded);
+    return new NativeEnvironment(opts, binDir, objectStore, walTool, embedded, runState);
   }
 
   async createInstance(spec: InstanceSpec): Promise<PgInstance> {
@@ -92,11 +110,25 @@ class NativeEnvironment implements StartedEnvironment {
       ...(pgbackrestPath() ? { pgbackrestBin: pgbackrestPath()! } : {}),
       onTeardown: this._opts.onTeardown,
       keep: this._opts.keep,
+      runState: this._runState,
+      userNamespace: () => this._userNamespace(),
     });
     await instance.create(spec);
     this._opts.onTeardown(`stop ${spec.name}`, () => instance.stop('immediate'));
     this._instances.push(instance);
     return instance;
+  }
+
+  private _ns?: Promise<UserNamespace>;
+
+  /** One user namespace per drill, started with its first size-limited volume when not root. */
+  private _userNamespace(): Promise<UserNamespace> {
+    this._ns ??= UserNamespace.start().then((ns) => {
+      this._opts.logger.debug(`user namespace for size-limited volumes: holder pid ${ns.pid}`);
+      this._opts.onTeardown('stop the user namespace', () => ns.stop());
+      return ns;
+    });
+    return this._ns;
   }
 
   async toolVersions(): Promise<Record<string, string>> {
@@ -164,6 +196,7 @@ interface EmbeddedStore {
 
 async function startObjectStore(
   opts: EnvironmentStartOptions,
+  runState: RunStateFile,
 ): Promise<{ connection: ObjectStoreConnection; embedded?: EmbeddedStore }> {
   const spec = opts.spec.objectStore;
   if (spec.kind === 's3') return { connection: resolveObjectStoreSpec(spec, opts.runId, opts.drillName) };
@@ -177,6 +210,7 @@ async function startObjectStore(
       ...(tls ? { tls } : {}),
       ...(port ? { port } : {}),
     });
+    runState.addPort(s3.port);
     opts.onTeardown('stop embedded S3', () => s3.stop());
     opts.logger.debug(`embedded S3 pid ${s3.pid} at ${s3.endpoint}`);
     return s3;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { openSync, closeSync } from 'node:fs';
@@ -8,9 +8,15 @@ import type { Readable } from 'node:stream';
 import { DrillError } from '../../engine/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { freePort } from '../../util/ports.js';
+import { signalGroup, spawnChild, type ChildRecord } from '../../util/children.js';
+import { childProcesses, isSameProcess } from '../../util/proc.js';
+import { sleep } from '../../util/retry.js';
+import { budgetMs } from '../../engine/budgets.js';
 import { runProcess, shellQuote, type SystemUser } from '../../util/process.js';
+import type { RunStateFile } from './run-state.js';
+import type { UserNamespace } from './user-namespace.js';
 import type { ConnectionInfo, InstanceSpec, PgInstance, PgTool, ToolResult, ToolRun, VolumeHandle } from '../types.js';
-import { mountTmpfs } from './tmpfs-volume.js';
+import { mountTmpfs, type TmpfsVolume } from './tmpfs-volume.js';
 import { waitUntilAccepting } from '../wait-ready.js';
 import { fileTail } from '../log-tail.js';
 import {
@@ -30,6 +36,10 @@ export interface NativeInstanceDeps {
   pgbackrestBin?: string;
   onTeardown(title: string, fn: () => Promise<void>): void;
   keep: boolean;
+  /** Where the processes, mounts, directories and ports of the drill are recorded for gc. */
+  runState: RunStateFile;
+  /** The drill's user namespace, for size-limited volumes when not root. */
+  userNamespace?: () => Promise<UserNamespace>;
 }
 
 const SUPERUSER = 'postgres';
@@ -45,6 +55,10 @@ export class NativeInstance implements PgInstance {
   private _port = 0;
   private _child?: ChildProcess;
   private _exit?: Promise<{ code: number | null; signal: string | null }>;
+  /** Set when a volume of this instance lives in a user namespace: its processes run there too. */
+  private _ns?: UserNamespace;
+  private readonly _mounts: string[] = [];
+  private readonly _orphans: ChildRecord[] = [];
 
   constructor(
     readonly name: string,
@@ -67,21 +81,26 @@ export class NativeInstance implements PgInstance {
     const dir = dirname(this.dataDir);
     await mkdir(this._deps.baseDir, { recursive: true, mode: 0o755 });
     await chmod(this._deps.baseDir, 0o755);
+    const socketDir = this.socketDir;
+    this._deps.runState.addPath(socketDir);
+    this._deps.onTeardown(`remove ${socketDir}`, async () => {
+      await rm(socketDir, { recursive: true, force: true });
+      this._deps.runState.removePath(socketDir);
+    });
     for (const d of [dir, this.socketDir, this.homeDir]) {
       await mkdir(d, { recursive: true, mode: 0o700 });
       await this._own(d);
     }
-    const socketDir = this.socketDir;
-    this._deps.onTeardown(`remove ${socketDir}`, () => rm(socketDir, { recursive: true, force: true }));
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     if (spec.volume) {
-      const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps.logger);
+      const volume = await mountTmpfs(this.dataDir, spec.volume.sizeMB, account, this._deps);
       this.volume = volume;
+      this._adoptVolume(volume);
       this._deps.onTeardown(`unmount ${this.dataDir}`, () => volume.unmount());
     }
-    await chmod(this.dataDir, 0o700);
+    await chmod(this._host(this.dataDir), 0o700);
     await this._own(this.dataDir);
-    this._port = await freePort();
+    this._port = await this._choosePort();
     if (spec.initdb) {
       await this._run('initdb', [
         '-D',
@@ -103,8 +122,9 @@ export class NativeInstance implements PgInstance {
   private async _moveWalToVolume(sizeMB: number): Promise<void> {
     const walMount = join(dirname(this.dataDir), 'wal');
     await mkdir(walMount, { recursive: true, mode: 0o700 });
-    const volume = await mountTmpfs(walMount, sizeMB, this._deps.account, this._deps.logger);
+    const volume = await mountTmpfs(walMount, sizeMB, this._deps.account, this._deps);
     this.walVolume = volume;
+    this._adoptVolume(volume);
     this._deps.onTeardown(`unmount ${walMount}`, () => volume.unmount());
     await this._own(walMount);
     await this._shell(
@@ -118,9 +138,15 @@ export class NativeInstance implements PgInstance {
       HARNESS_CONF,
       renderConf(baseServerSettings({ listen: '127.0.0.1', port: this._port, socketDir: this.socketDir }, settings)),
     );
-    const confPath = join(this.dataDir, 'postgresql.conf');
+    const confPath = this._host(join(this.dataDir, 'postgresql.conf'));
     const existing = await readFile(confPath, 'utf8').catch(() => undefined);
     if (existing !== undefined) await writeFile(confPath, withHarnessInclude(existing));
+  }
+
+  private async _choosePort(): Promise<number> {
+    const port = await freePort();
+    this._deps.runState.addPort(port);
+    return port;
   }
 
   connection(database = 'postgres'): ConnectionInfo {
@@ -145,7 +171,7 @@ export class NativeInstance implements PgInstance {
       } catch (err) {
         const log = (await readFile(this.logFile, 'utf8').catch(() => '')).slice(logStart);
         if (attempt < 3 && /could not bind|Address already in use/.test(log)) {
-          this._port = await freePort();
+          this._port = await this._choosePort();
           await this.configure({ port: this._port });
           continue;
         }
@@ -157,14 +183,18 @@ export class NativeInstance implements PgInstance {
   private _spawn(): void {
     const { account } = this._deps;
     const fd = openSync(this.logFile, 'a', 0o640);
-    const child = spawn(join(this._deps.binDir, 'postgres'), ['-D', this.dataDir], {
-      stdio: ['ignore', fd, fd],
-      // Own process group: a terminal's Ctrl-C reaches drdrill, which then shuts PostgreSQL down in order.
-      detached: true,
-      env: this._env(),
-      cwd: this.homeDir,
-      ...(account ? { uid: account.uid, gid: account.gid } : {}),
-    });
+    const child = spawnChild(
+      ...this._command(join(this._deps.binDir, 'postgres'), ['-D', this.dataDir]),
+      {
+        stdio: ['ignore', fd, fd],
+        // Own process group: a terminal's Ctrl-C reaches drdrill, which then shuts PostgreSQL down in order.
+        detached: true,
+        env: this._env(),
+        cwd: this.homeDir,
+        ...(account ? { uid: account.uid, gid: account.gid } : {}),
+      },
+      { role: `postgres ${this.name}`, stopSignal: 'SIGQUIT', transient: false },
+    );
     closeSync(fd);
     if (account) void chown(this.logFile, account.uid, account.gid).catch(() => {});
     this._child = child;
@@ -179,21 +209,46 @@ export class NativeInstance implements PgInstance {
 
   async stop(mode: 'smart' | 'fast' | 'immediate' = 'fast'): Promise<void> {
     const child = this._child;
-    if (!child || !(await this.isRunning())) return;
-    const signal = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' }[mode] as NodeJS.Signals;
-    child.kill(signal);
-    const escalate = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await this._exit;
-    clearTimeout(escalate);
+    if (child && (await this.isRunning())) {
+      const signal = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' }[mode] as NodeJS.Signals;
+      child.kill(signal);
+      const escalate = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await this._exit;
+      clearTimeout(escalate);
+    }
+    await this._reapOrphans();
   }
 
   async kill(signal: NodeJS.Signals): Promise<string> {
     if (!this._child || !(await this.isRunning()))
       throw new DrillError('error', `${this.name}: cannot send ${signal}, postgres is not running`);
-    const pid = this._child.pid;
+    const pid = this._child.pid!;
+    // A postmaster killed outright leaves its server processes to notice by themselves; one blocked on a lock
+    // of the dead server never does. They are known now, while they are still its children.
+    const servers = signal === 'SIGKILL' ? childProcesses(pid) : [];
     this._child.kill(signal);
     await this._exit;
+    const orphans = servers.map((s): ChildRecord => ({
+      pid: s.pid,
+      startTime: s.startTime,
+      role: `server process of ${this.name}`,
+      command: s.cmd,
+      stopSignal: 'SIGKILL',
+      transient: false,
+    }));
+    this._orphans.push(...orphans);
+    this._deps.runState.addOrphans(orphans);
     return `${signal} to the postmaster of ${this.name} (pid ${pid})`;
+  }
+
+  /** Server processes of a killed postmaster that are still there when the instance is stopped. */
+  private async _reapOrphans(): Promise<void> {
+    const left = () => this._orphans.filter((o) => isSameProcess(o.pid, o.startTime));
+    for (const o of left()) signalGroup(o.pid, 'SIGKILL');
+    const deadline = performance.now() + budgetMs('shutdown');
+    while (left().length && performance.now() < deadline) await sleep(50);
+    this._deps.runState.removeOrphans(this._orphans.map((o) => o.pid));
+    this._orphans.length = 0;
   }
 
   async isRunning(): Promise<boolean> {
@@ -212,7 +267,7 @@ export class NativeInstance implements PgInstance {
   async runTool(tool: PgTool, run: ToolRun): Promise<ToolResult> {
     const file = tool === 'pgbackrest' ? (this._deps.pgbackrestBin ?? 'pgbackrest') : join(this._deps.binDir, tool);
     const account = this._deps.account;
-    return runProcess(file, run.args, {
+    return runProcess(...this._command(file, run.args), {
       env: { ...this._env(), ...run.env },
       cwd: this.homeDir,
       ...(account ? { uid: account.uid, gid: account.gid } : {}),
@@ -236,11 +291,33 @@ export class NativeInstance implements PgInstance {
     };
   }
 
-  private _path(relPath: string): string {
+  /** A path in the data directory as the instance's processes see it; nothing outside it. */
+  private _inData(relPath: string): string {
     const full = resolve(this.dataDir, relPath);
     if (full !== this.dataDir && !full.startsWith(this.dataDir + sep))
       throw new DrillError('error', `${relPath} is outside the data directory of ${this.name}`);
     return full;
+  }
+
+  /** The same path as the harness reaches it. */
+  private _path(relPath: string): string {
+    return this._host(this._inData(relPath));
+  }
+
+  private _adoptVolume(volume: TmpfsVolume): void {
+    this._mounts.push(volume.path);
+    if (volume.namespace) this._ns = volume.namespace;
+  }
+
+  /** A volume in a user namespace is reached through its holder's view of the filesystem. */
+  private _host(path: string): string {
+    const onVolume = this._mounts.some((m) => path === m || path.startsWith(m + sep));
+    return this._ns && onVolume ? this._ns.hostPath(path) : path;
+  }
+
+  /** The command line that runs a program of this instance (inside the user namespace, when it has one). */
+  private _command(file: string, args: string[]): [string, string[]] {
+    return this._ns ? this._ns.wrap(file, args) : [file, args];
   }
 
   async readFile(relPath: string): Promise<Buffer> {
@@ -280,12 +357,11 @@ export class NativeInstance implements PgInstance {
   }
 
   async extractTar(tar: Readable, subdir = ''): Promise<void> {
-    const target = this._path(subdir);
-    await this._runAsOwner('tar', ['-x', '-f', '-', '-C', target], tar);
+    await this._runAsOwner('tar', ['-x', '-f', '-', '-C', this._inData(subdir)], tar);
   }
 
   async configure(settings: Record<string, string | number | boolean>): Promise<void> {
-    const file = join(this.dataDir, 'postgresql.auto.conf');
+    const file = this._host(join(this.dataDir, 'postgresql.auto.conf'));
     const existing = await readFile(file, 'utf8').catch(() => '');
     await writeFile(file, existing + renderConf(settings), { mode: 0o600 });
     await this._own(file);
@@ -315,8 +391,8 @@ export class NativeInstance implements PgInstance {
   /** Re-create an empty data directory (after destroyData, or before a restore into this instance). */
   async resetDataDir(): Promise<void> {
     await this.destroyData();
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    await chmod(this.dataDir, 0o700);
+    await mkdir(this._host(this.dataDir), { recursive: true, mode: 0o700 });
+    await chmod(this._host(this.dataDir), 0o700);
     await this._own(this.dataDir);
   }
 
@@ -331,7 +407,7 @@ export class NativeInstance implements PgInstance {
   }
 
   async adoptDataDirectory(settings: Record<string, string | number | boolean> = {}): Promise<void> {
-    await mkdir(join(this.dataDir, 'pg_wal'), { recursive: true, mode: 0o700 });
+    await mkdir(this._host(join(this.dataDir, 'pg_wal')), { recursive: true, mode: 0o700 });
     await this._own(join(this.dataDir, 'pg_wal'));
     await this._writeBaseSettings(settings);
   }
@@ -347,7 +423,7 @@ export class NativeInstance implements PgInstance {
 
   private async _runAsOwner(file: string, args: string[], stdin?: Readable): Promise<void> {
     const a = this._deps.account;
-    await runProcess(file, args, {
+    await runProcess(...this._command(file, args), {
       ...(a ? { uid: a.uid, gid: a.gid } : {}),
       cwd: this.homeDir,
       ...(stdin ? { stdin } : {}),

@@ -480,7 +480,9 @@ export class SimulatedCluster implements Cluster {
     await mkdir(dir, { recursive: true });
     const volume: SimVolume = { dir };
     if (sc?.['drdrill.sim/enforcesSize'])
-      volume.tmpfs = await mountTmpfs(dir, Math.ceil(quantityBytes(size) / 2 ** 20), this._account, this._opts.logger);
+      volume.tmpfs = await mountTmpfs(dir, Math.ceil(quantityBytes(size) / 2 ** 20), this._account, {
+        logger: this._opts.logger,
+      });
     await this._own(dir);
     const source = template.spec.dataSource;
     if (source?.kind === 'VolumeSnapshot') {
