@@ -6,7 +6,7 @@ import { environmentProvider } from '../../environments/index.js';
 import { DrillError } from '../../engine/errors.js';
 import { EXIT_CODES, type ExitCodeName } from '../../engine/exit-codes.js';
 import type { Journal, Verdict } from '../../engine/journal.js';
-import { runDrill } from '../../engine/run-drill.js';
+import { runSuite } from '../../engine/run-suite.js';
 import { Interruption } from '../../engine/task-runner.js';
 import { loadScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { ENVIRONMENT_KINDS } from '../../scenario/schema.js';
@@ -52,6 +52,11 @@ export default defineCommand({
         describe: 'comma-separated: html, md, junit, json, pdf',
       })
       .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
+      .option('parallel', {
+        type: 'number',
+        default: 1,
+        describe: 'how many drills run at the same time; each has its own ports, bucket, work directory and volumes',
+      })
       .option('metrics', {
         type: 'string',
         describe: 'write OpenMetrics to this file (node_exporter textfile collector); other drills in it are kept',
@@ -65,6 +70,8 @@ export default defineCommand({
   handler: async (argv) => {
     // Everything is validated before anything starts.
     const reporters = parseReporterList(argv.reporter);
+    if (!Number.isInteger(argv.parallel) || argv.parallel < 1)
+      throw new DrillError('invalid-config', `--parallel must be a whole number of at least 1, not ${argv.parallel}`);
     const loaded: LoadedScenario[] = [];
     for (const file of resolveScenarioArgs(argv.scenarios)) {
       const l = await loadScenarioFile(file);
@@ -102,24 +109,26 @@ export default defineCommand({
 
     const progress = new Progress();
     const logger = createLogger({ level: process.env.DRDRILL_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
-    const journals: Journal[] = [];
+    let journals: Journal[];
+    // Reports and metrics of one drill at a time, in the order the drills end.
+    let published = Promise.resolve();
     try {
-      for (const l of loaded) {
-        if (controller.signal.aborted) break;
-        const journal = await runDrill(l, {
-          outDir,
-          keep: argv.keep,
-          signal: controller.signal,
-          logger,
-          audit: { operator: argv.operator, approver: argv.approver },
-          onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
-        });
-        journals.push(journal);
-        progress.verdict(journal.drill, journal.verdict, journal.reason);
-        const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
-        for (const f of written) process.stdout.write(`  report: ${f}\n`);
-        await metrics.publish([journal], '  ');
-      }
+      journals = await runSuite(loaded, {
+        parallel: argv.parallel,
+        outDir,
+        keep: argv.keep,
+        signal: controller.signal,
+        logger,
+        audit: { operator: argv.operator, approver: argv.approver },
+        onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
+        onDrillEnd: (journal) =>
+          (published = published.then(async () => {
+            progress.verdict(journal.drill, journal.verdict, journal.reason);
+            const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
+            for (const f of written) progress.log(`  report: ${f}`);
+            await metrics.publish([journal], '  ');
+          })),
+      });
       const suite = await renderSuiteReports(journals, outDir, reporters);
       for (const f of suite) process.stdout.write(`report: ${f}\n`);
     } finally {
