@@ -10,10 +10,12 @@ import { RtoTimeline } from '../harness/measurement/rto-timeline.js';
 import { archiveCurrentWal } from '../harness/restore/wal-archive.js';
 import { parseScenario } from '../harness/scenario/load.js';
 import { checkSemantics } from '../harness/scenario/semantic-checks.js';
+import { errorMessage } from '../harness/engine/errors.js';
 import { now } from '../harness/util/clock.js';
 import { createLogger } from '../harness/util/logger.js';
 import { withClient } from '../harness/util/pg-client.js';
 import { round } from './drill.js';
+import { closeOnInterrupt } from './interrupt.js';
 
 export interface FaultedDrill {
   drill: Drill;
@@ -41,9 +43,13 @@ export async function faultedDrill(yaml: string, prepare?: (drill: Drill) => Pro
   const runner = new TaskRunner(controller.signal);
   const onTeardown = (title: string, fn: () => Promise<void>) => runner.addTeardown(title, fn);
   const close = async () => {
-    await runner.runTeardowns((title, err) => process.stderr.write(`bench: teardown "${title}": ${String(err)}\n`));
+    forget();
+    await runner.runTeardowns((title, err) =>
+      process.stderr.write(`bench: teardown "${title}": ${errorMessage(err)}\n`),
+    );
     rmSync(base, { recursive: true, force: true });
   };
+  const forget = closeOnInterrupt(close);
   const runId = `${loaded.scenario.metadata.name}-${Date.now().toString(36)}`;
   const setup: DrillSetup = {
     loaded,

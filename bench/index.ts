@@ -1,3 +1,4 @@
+import '../harness/util/quiet-sdk-warning.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -45,10 +46,6 @@ if (unknown.length) {
 }
 
 await mkdir(DIR, { recursive: true });
-const previous = await readFile(FILE, 'utf8').then(
-  (t) => JSON.parse(t) as BenchResults,
-  () => ({}),
-);
 const results: Record<string, object> = {};
 let failed = false;
 for (const [name, run] of parts.filter(([name]) => !only.length || only.includes(name))) {
@@ -73,13 +70,26 @@ for (const [name, run] of parts.filter(([name]) => !only.length || only.includes
   };
   results[name] = { ...result, conditions };
   // Written after every part: a long run that fails late keeps what it measured.
-  await save({ ...previous, ...results });
+  await save(results);
 }
 process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${FILE}, ${join(DIR, 'README.md')}\n`);
 if (failed) process.exitCode = 1;
 
-async function save(all: BenchResults): Promise<void> {
-  const doc: BenchResults = { ...all, measuredAt: new Date().toISOString(), node: process.version };
+function readResults(): Promise<BenchResults> {
+  return readFile(FILE, 'utf8').then(
+    (t) => JSON.parse(t) as BenchResults,
+    () => ({}),
+  );
+}
+
+/** Merged into the file as it is now: another bench run may have written other parts meanwhile. */
+async function save(mine: Record<string, object>): Promise<void> {
+  const doc: BenchResults = {
+    ...(await readResults()),
+    ...mine,
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+  };
   await writeFile(FILE, JSON.stringify(doc, null, 2) + '\n');
   await writeFile(join(DIR, 'README.md'), benchReadme(doc));
   await writeFile(join(DIR, 'scale.svg'), scaleChart(doc.scale) + '\n');
