@@ -1,5 +1,6 @@
 import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
 import { drill, median, round } from './drill.js';
+import type { EnvironmentsResult } from './results.js';
 
 const KINDS = ['native', 'testcontainers'] as const;
 
@@ -20,7 +21,7 @@ verify: [ { rowCounts: baseline }, { ledger: until-target } ]
  * The same work on both environments of this machine: provision time (object store + one PostgreSQL
  * accepting connections) and the accidental-delete drill's RTO; ratio = testcontainers / native.
  */
-export async function environmentsBench(): Promise<Record<string, unknown>> {
+export async function environmentsBench(): Promise<EnvironmentsResult> {
   const out: Record<
     string,
     { provisionSeconds: number[]; rtoServiceSeconds: number[]; verdicts: string[] } | { skipped: string }

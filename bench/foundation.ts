@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ledgerOnlyProfile } from '../harness/workload/profiles.js';
 import { WorkloadWriter } from '../harness/workload/writer.js';
@@ -7,9 +6,10 @@ import { silentLogger } from '../harness/util/logger.js';
 import { sleep } from '../harness/util/retry.js';
 import { standaloneEnvironment } from '../harness/testing/standalone-env.js';
 import { median, round } from './drill.js';
+import type { FoundationResult } from './results.js';
 
 /** Provision time (PostgreSQL + S3 ready) and ledger throughput vs pgbench single-row inserts. */
-export async function foundationBench(): Promise<Record<string, unknown>> {
+export async function foundationBench(): Promise<FoundationResult> {
   const provision: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
@@ -78,11 +78,4 @@ export async function foundationBench(): Promise<Record<string, unknown>> {
   } finally {
     await close();
   }
-}
-
-export async function writeResults(file: string, results: Record<string, unknown>): Promise<void> {
-  await writeFile(
-    file,
-    JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, ...results }, null, 2) + '\n',
-  );
 }

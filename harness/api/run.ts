@@ -13,7 +13,7 @@ import type { EnvironmentKind } from '../scenario/schema.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { checkFormats, DEFAULT_FORMATS, type ReportFormat } from './reports.js';
 import { resolveScenarios, type ScenarioSource } from './scenarios.js';
-import { runSuiteSequentially } from './suite-runner.js';
+import { runSuite } from '../engine/run-suite.js';
 
 export interface RunDrillOptions {
   /** Results directory: <out>/<drill>/journal.json and the reports. Default "drdrill-results". */
@@ -93,7 +93,9 @@ async function execute(
   await mkdir(outDir, { recursive: true });
   const { signal, dispose } = drillSignal(opts.signal);
   try {
-    const journals = await runSuiteSequentially(loaded, {
+    // Reports and onDrillEnd of one drill at a time, in the order the drills end.
+    let published = Promise.resolve();
+    const journals = await runSuite(loaded, {
       parallel,
       outDir,
       keep: opts.keep ?? false,
@@ -101,10 +103,11 @@ async function execute(
       logger: opts.logger ?? createLogger({ level: process.env.DRDRILL_LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
       ...(opts.audit ? { audit: opts.audit } : {}),
       ...(opts.onPhase ? { onPhase: opts.onPhase } : {}),
-      onDrillEnd: async (journal) => {
-        const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
-        await opts.onDrillEnd?.(journal, written);
-      },
+      onDrillEnd: (journal) =>
+        (published = published.then(async () => {
+          const written = await renderDrillReports(journal, join(outDir, journal.drill), reporters);
+          await opts.onDrillEnd?.(journal, written);
+        })),
     });
     const reports = mode === 'suite' ? await renderSuiteReports(journals, outDir, reporters) : [];
     return { journals, reports };

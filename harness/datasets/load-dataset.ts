@@ -13,6 +13,8 @@ export interface LoadedDataset {
   scale: number;
   seed: number;
   rows: Record<string, number>;
+  /** pg_database_size after loading: what a restore of this dataset has to move. */
+  bytes: number;
   seconds: number;
 }
 
@@ -20,7 +22,7 @@ export interface LoadedDataset {
 export async function loadShopDataset(conn: ConnectionInfo, scale: number, seed: number): Promise<LoadedDataset> {
   const started = performance.now();
   const schema = await readFile(join(packageRoot(), 'fixtures', 'datasets', 'shop', 'schema.sql'), 'utf8');
-  await withClient(conn, async (client) => {
+  const bytes = await withClient(conn, async (client) => {
     await client.query(schema);
     for (const table of SHOP_TABLES) {
       const copy = client.query(copyFrom(`COPY ${table} FROM STDIN`));
@@ -28,9 +30,11 @@ export async function loadShopDataset(conn: ConnectionInfo, scale: number, seed:
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
     }
     await client.query('ANALYZE');
+    const size = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes');
+    return Number(size.rows[0]!.bytes);
   });
   const counts = shopCounts(scale);
-  return { fixture: 'shop', scale, seed, rows: { ...counts }, seconds: (performance.now() - started) / 1000 };
+  return { fixture: 'shop', scale, seed, rows: { ...counts }, bytes, seconds: (performance.now() - started) / 1000 };
 }
 
 function* batched(lines: Generator<string>): Generator<string> {

@@ -1,9 +1,10 @@
 /**
  * Restores a base backup from the object store into a NEW instance and replays archived WAL to a target.
  *
- * Steps: pick the backup (newest unless given), check its objects' sha256, fetch and extract it,
- * pg_verifybackup, refuse if the WAL archive has a gap, configure restore_command (`drdrill wal fetch`, with
- * parallel prefetch) and the target, start, and wait until recovery pauses or promotes.
+ * Steps: pick the backup (newest unless given), fetch and extract it while checking its sha256 (one read of
+ * the object; a mismatch throws the extracted files away), refuse if the WAL archive has a gap,
+ * pg_verifybackup, configure restore_command (`drdrill wal fetch`, with parallel prefetch) and the target,
+ * start, and wait until recovery pauses or promotes.
  * With `fallbackToOlder`, a backup that fails a check is skipped for the previous one; a bad backup is
  * never restored. A backup this drill did not damage on purpose that fails a check is a failed check.
  *
@@ -12,14 +13,16 @@
 import type pg from 'pg';
 import { budgetMs } from '../engine/budgets.js';
 import type { Drill } from '../engine/context.js';
-import { DrillError } from '../engine/errors.js';
+import { DrillError, errorMessage } from '../engine/errors.js';
 import type { PgInstance } from '../environments/types.js';
 import type { RecoveryTarget } from '../recoveries/target.js';
 import { now } from '../util/clock.js';
 import { withClient } from '../util/pg-client.js';
 import { retryUntil, sleep } from '../util/retry.js';
+import { restoreCommandWithSpool } from '../wal/restore-command.js';
 import { segmentNumber, segmentOfLsn } from '../wal/segments.js';
 import { listBaseBackups, type CatalogEntry } from './catalog.js';
+import { fetchBackupInto } from './fetch-backup.js';
 import { verifyBackupObjects } from './integrity.js';
 import { recoveryTargetSettings } from './recovery-settings.js';
 import { archivedWal, findArchiveGap } from './wal-archive.js';
@@ -57,12 +60,21 @@ export async function restoreBaseBackup(drill: Drill, opts: RestoreOptions): Pro
   let attempt = 0;
   for (const [i, backup] of candidates.entries()) {
     const suffix = attempt++ ? `-${attempt}` : '';
-    const integrity = await verifyBackupObjects(drill, backup, { record: false });
     const older = candidates[i + 1];
+    // Listed while the backup downloads: a gap fails the restore before pg_verifybackup and replay.
+    const gapLookup = findArchiveGap(drill.store, backup).then(
+      (gap) => ({ gap }),
+      (error: unknown) => ({ error }),
+    );
+    // One pass: the tar is extracted while its sha256 is computed. Its bytes are never used (the server never
+    // starts on them) unless they match the catalog.
+    const instance = await drill.env.createInstance({ name: `${opts.instanceName}${suffix}`, initdb: false });
+    const integrity = await fetchAndVerify(drill, backup, instance);
     const evidence = {
       expected: Object.fromEntries(backup.objects.map((o) => [o.key, o.sha256])),
       actual: integrity.actual,
     };
+    if (!integrity.ok) await instance.destroyData();
     if (!integrity.ok && older) {
       // Damage this drill injected on purpose, caught and skipped, is the procedure working. Damage it did not
       // inject is a real finding about the backups, even when an older backup restores fine.
@@ -85,7 +97,15 @@ export async function restoreBaseBackup(drill: Drill, opts: RestoreOptions): Pro
       evidence,
     });
     if (!integrity.ok) continue;
-    const gap = await findArchiveGap(drill.store, backup);
+    if (integrity.extractError)
+      throw new DrillError(
+        'error',
+        `could not extract backup ${backup.id} into ${instance.dataDir}: ${errorMessage(integrity.extractError)}`,
+      );
+    drill.instances.set(instance.name, instance);
+    const lookup = await gapLookup;
+    if ('error' in lookup) throw lookup.error;
+    const gap = lookup.gap;
     if (gap) {
       const message = `the WAL archive has a gap: segment ${gap.missing} is missing (archive continues to ${gap.newest}); replay would stop there and promote early`;
       drill.recorder.check({
@@ -99,9 +119,6 @@ export async function restoreBaseBackup(drill: Drill, opts: RestoreOptions): Pro
       });
       throw new DrillError('failed', message);
     }
-    const instance = await drill.env.createInstance({ name: `${opts.instanceName}${suffix}`, initdb: false });
-    drill.instances.set(instance.name, instance);
-    await instance.extractTar(await drill.store.getStream(drill.store.rel(backup.objects[0]!.key)));
     const verify = await instance.runTool('pg_verifybackup', { args: ['-n', instance.dataDir], allowFailure: true });
     drill.recorder.check({
       name: `pg_verifybackup of backup ${backup.id}`,
@@ -132,6 +149,40 @@ export async function restoreBaseBackup(drill: Drill, opts: RestoreOptions): Pro
   );
 }
 
+/**
+ * Extracts the backup's tar into the instance while hashing it, and re-hashes any other object it lists;
+ * compares each with the sha256 in the catalog.
+ */
+async function fetchAndVerify(
+  drill: Drill,
+  backup: CatalogEntry,
+  instance: PgInstance,
+): Promise<{ ok: boolean; problems: string[]; actual: Record<string, string>; extractError?: unknown }> {
+  const [tar, ...others] = backup.objects;
+  if (!tar) return { ok: false, problems: [`backup ${backup.id} lists no objects`], actual: {} };
+  const rel = drill.store.rel(tar.key);
+  const problems: string[] = [];
+  const actual: Record<string, string> = {};
+  let extractError: unknown;
+  try {
+    const fetched = await fetchBackupInto(drill.store, rel, instance);
+    actual[rel] = fetched.sha256;
+    extractError = fetched.extractError;
+    if (fetched.sha256 !== tar.sha256)
+      problems.push(
+        `${rel}: sha256 ${fetched.sha256} (${fetched.bytes} bytes) differs from the catalog's ${tar.sha256} (${tar.bytes} bytes)`,
+      );
+  } catch (err) {
+    problems.push(`${rel}: ${errorMessage(err)}`);
+  }
+  if (others.length) {
+    const rest = await verifyBackupObjects(drill, { ...backup, objects: others }, { record: false });
+    problems.push(...rest.problems);
+    Object.assign(actual, rest.actual);
+  }
+  return { ok: problems.length === 0, problems, actual, ...(extractError ? { extractError } : {}) };
+}
+
 async function replay(
   drill: Drill,
   instance: PgInstance,
@@ -142,7 +193,10 @@ async function replay(
   await instance.adoptDataDirectory();
   const archiving = opts.archive ?? true;
   await instance.configure({
-    restore_command: instance.walCommand('fetch', `--prefetch ${opts.prefetch} %f %p`),
+    restore_command: restoreCommandWithSpool(
+      instance.walCommand('fetch', `--prefetch ${opts.prefetch} %f %p`),
+      opts.prefetch,
+    ),
     recovery_target_action: opts.action,
     recovery_target_timeline: 'latest',
     ...recoveryTargetSettings(opts.target, drill.fault, opts.foundXid),

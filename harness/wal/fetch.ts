@@ -1,104 +1,67 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, renameSync, existsSync, rmSync } from 'node:fs';
-import { writeFile, rename } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { sha256, type ObjectStore } from '../objectstore/client.js';
-import { walKey } from './push.js';
-import { isSegmentName, nextSegment } from './segments.js';
+import type { ObjectStore } from '../objectstore/client.js';
+import { claimHolder, ensurePrefetcher, markWanted, processAlive } from './prefetch.js';
+import { isSegmentName } from './segments.js';
 
 /** restore_command exit codes: 1 is "not found"; above 125 PostgreSQL aborts recovery instead of ending it. */
 export const RESTORE_NOT_FOUND = 1;
 export const RESTORE_ABORT = 126;
 
+/** The object store, created on first use: a restore_command served from the spool never loads the S3 SDK. */
+export type LazyStore = () => Promise<ObjectStore>;
+
+/** How long a restore_command waits for a segment the prefetcher is downloading before fetching it itself. */
+const CLAIM_WAIT_MS = 60_000;
+
 /**
- * Fetches one WAL file into `dest`. With a spool directory, segments prefetched by a background
- * `wal prefetch` are taken from there, and the next `prefetch` segments are requested in parallel.
+ * Fetches one WAL file into `dest`. With a spool directory and a prefetch depth, a background prefetcher
+ * (`wal prefetch`, one per recovery) keeps the next segments downloaded; this takes them from the spool.
  */
 export async function fetchWal(
-  store: ObjectStore,
+  store: LazyStore,
   name: string,
   dest: string,
   spool: string | undefined,
   prefetch: number,
   config: string,
 ): Promise<boolean> {
-  if (spool) {
-    mkdirSync(spool, { recursive: true });
-    const spooled = join(spool, name);
-    if (existsSync(spooled)) {
-      renameSync(spooled, dest);
-      startPrefetch(name, prefetch, spool, config);
-      return true;
-    }
+  const ahead = spool && prefetch > 0 && isSegmentName(name) ? spool : undefined;
+  if (ahead) {
+    mkdirSync(ahead, { recursive: true });
+    markWanted(ahead, name);
+    // Started before this segment is needed from the store, so the next ones download meanwhile.
+    ensurePrefetcher(ahead, prefetch, config);
+    if (await takeFromSpool(ahead, name, dest)) return true;
   }
-  const data = await download(store, name);
+  const data = await download(await store(), name);
   if (!data) return false;
   await writeFile(`${dest}.drdrill-tmp`, data);
   await rename(`${dest}.drdrill-tmp`, dest);
-  if (spool) startPrefetch(name, prefetch, spool, config);
   return true;
 }
 
-/** How often a segment read while its upload is still being written is read again before recovery aborts. */
-const INCOMPLETE_READ_ATTEMPTS = 5;
+/** A segment already in the spool, or being downloaded into it by a live prefetcher, is taken from there. */
+async function takeFromSpool(spool: string, name: string, dest: string): Promise<boolean> {
+  const spooled = join(spool, name);
+  const deadline = Date.now() + CLAIM_WAIT_MS;
+  for (;;) {
+    try {
+      renameSync(spooled, dest);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const holder = claimHolder(spool, name);
+    if (!holder || !processAlive(holder) || Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
-/**
- * The object's bytes, checked against the sha256 recorded at archive time; undefined when absent. Some S3
- * servers (s3rver) serve an object while its PUT is still streaming in, so a short or mismatching read is
- * tried again before it is called damaged.
- */
+/** The object's bytes, checked against the sha256 recorded at archive time; undefined when absent. */
 export async function download(store: ObjectStore, name: string): Promise<Buffer | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const got = await downloadOnce(store, name);
-    if (got === undefined) return undefined;
-    if (got.expected === undefined || sha256(got.data) === got.expected) return got.data;
-    if (attempt >= INCOMPLETE_READ_ATTEMPTS)
-      throw new Error(
-        `${name} in the archive does not match its recorded sha256 (${got.expected}) after ${attempt} reads ` +
-          `(${got.data.length} bytes): refusing to replay it`,
-      );
-    await new Promise((r) => setTimeout(r, 200 * attempt));
-  }
-}
-
-async function downloadOnce(
-  store: ObjectStore,
-  name: string,
-): Promise<{ data: Buffer; expected: string | undefined } | undefined> {
-  try {
-    const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: store.key(walKey(name)) }));
-    return { data: Buffer.from(await out.Body!.transformToByteArray()), expected: out.Metadata?.sha256 };
-  } catch (err) {
-    const e = err as { $metadata?: { httpStatusCode?: number }; name?: string };
-    if (e.$metadata?.httpStatusCode === 404 || e.name === 'NoSuchKey' || e.name === 'NotFound') return undefined;
-    throw err;
-  }
-}
-
-function startPrefetch(name: string, count: number, spool: string, config: string): void {
-  if (count <= 0 || !isSegmentName(name)) return;
-  // Detached: restore_command returns at once while the next segments download in parallel.
-  const child = spawn(
-    process.execPath,
-    [
-      '--no-warnings',
-      process.argv[1]!,
-      'wal',
-      'prefetch',
-      '--config',
-      config,
-      '--spool',
-      spool,
-      nextSegment(name),
-      String(count),
-    ],
-    {
-      detached: true,
-      stdio: 'ignore',
-    },
-  );
-  child.unref();
+  return (await import('./download.js')).downloadWal(store, name);
 }
 
 export function clearSpool(spool: string): void {

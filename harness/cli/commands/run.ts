@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { DrillError } from '../../engine/errors.js';
 import { defineCommand } from '../define-command.js';
 import { runDrills, type RunDrillsResult } from '../../api/run.js';
 import { EXIT_CODES, type ExitCodeName } from '../../engine/exit-codes.js';
@@ -40,6 +41,11 @@ export default defineCommand({
         describe: 'comma-separated: html, md, junit, json, pdf',
       })
       .option('tag', { type: 'string', describe: 'only scenarios with this tag' })
+      .option('parallel', {
+        type: 'number',
+        default: 1,
+        describe: 'how many drills run at the same time; each has its own ports, bucket, work directory and volumes',
+      })
       .option('metrics', {
         type: 'string',
         describe: 'write OpenMetrics to this file (node_exporter textfile collector); other drills in it are kept',
@@ -51,6 +57,8 @@ export default defineCommand({
       .option('operator', { type: 'string', describe: 'who runs the drill, recorded in the journal for auditors' })
       .option('approver', { type: 'string', describe: 'who approved the drill, recorded in the journal for auditors' }),
   handler: async (argv) => {
+    if (!Number.isInteger(argv.parallel) || argv.parallel < 1)
+      throw new DrillError('invalid-config', `--parallel must be a whole number of at least 1, not ${argv.parallel}`);
     const metrics = await MetricsOutputs.open({ metrics: argv.metrics, pushgateway: argv.pushgateway });
     const controller = new AbortController();
     let signals = 0;
@@ -73,6 +81,7 @@ export default defineCommand({
         ...(argv.env ? { env: argv.env } : {}),
         ...(argv.tag ? { tag: argv.tag } : {}),
         keep: argv.keep,
+        parallel: argv.parallel,
         reporters: parseReporterList(argv.reporter),
         signal: controller.signal,
         logger: createLogger({ level: process.env.DRDRILL_LOG_LEVEL === 'debug' ? 'debug' : 'warn' }),
@@ -80,7 +89,7 @@ export default defineCommand({
         onPhase: (drill, phase, state, record) => progress.phase(drill, phase, state, record),
         onDrillEnd: async (journal, reports) => {
           progress.verdict(journal.drill, journal.verdict, journal.reason);
-          for (const f of reports) process.stdout.write(`  report: ${f}\n`);
+          for (const f of reports) progress.log(`  report: ${f}`);
           await metrics.publish([journal], '  ');
         },
       });
