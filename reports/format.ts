@@ -55,6 +55,8 @@ const METRIC_LABELS: Record<string, string> = {
   'rpo.lostSeconds': 'RPO (seconds of lost writes)',
   'rpo.lostBeforeTarget': 'RPO (writes lost before the recovery target)',
   'rpo.discardedAfterTarget': 'writes discarded after the recovery target',
+  'restore.seconds': 'restore time',
+  'backup.ageSeconds': 'backup age',
 };
 
 export function metricLabel(metric: string): string {
@@ -62,7 +64,12 @@ export function metricLabel(metric: string): string {
 }
 
 export function isTimeMetric(metric: string): boolean {
-  return metric.startsWith('rto.') || metric === 'rpo.lostSeconds';
+  return (
+    metric.startsWith('rto.') ||
+    metric === 'rpo.lostSeconds' ||
+    metric === 'restore.seconds' ||
+    metric === 'backup.ageSeconds'
+  );
 }
 
 export function formatMetric(metric: string, value: number | null | undefined): string {

@@ -1,5 +1,6 @@
 import type { Journal, JournalEvent, ObjectiveResult } from '../harness/engine/journal.js';
 import type { FaultSpec } from '../harness/scenario/schema.js';
+import { restoreTestSentences } from './restore-test-summary.js';
 import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metricLabel } from './format.js';
 
 /**
@@ -7,6 +8,13 @@ import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metr
  * what broke and when, how long recovery took, what was lost, and whether the objectives were met.
  */
 export function plainSummary(journal: Journal): string[] {
+  if (journal.scenario.parsed.kind === 'RestoreTest')
+    return [
+      ...restoreTestSentences(journal),
+      ...journal.objectives.map(objectiveSentence),
+      checksSentence(journal),
+      verdictSentence(journal),
+    ];
   return [
     faultSentence(journal),
     recoverySentence(journal),
@@ -19,17 +27,27 @@ export function plainSummary(journal: Journal): string[] {
 
 /** The procedure in words: as the engine recorded it, else as this version knows it. */
 export function procedureOf(journal: Journal): string {
+  const parsed = journal.scenario.parsed;
+  if (parsed.kind === 'RestoreTest') {
+    const id = journal.measurements.backup?.id;
+    return `a restore test of the ${parsed.source.format.type} backup${id ? ` ${id}` : ''}`;
+  }
   const title = journal.measurements.recovery?.title;
   // Journals from before the title was recorded name the procedure only.
-  return typeof title === 'string' ? title : `the ${journal.scenario.parsed.recovery.procedure} procedure`;
+  return typeof title === 'string' ? title : `the ${parsed.recovery.procedure} procedure`;
 }
 
 export function faultEvent(journal: Journal): JournalEvent | undefined {
   return journal.events.find((e) => e.kind === 'fault');
 }
 
+function faultOf(journal: Journal): FaultSpec | undefined {
+  const parsed = journal.scenario.parsed;
+  return parsed.kind === 'RestoreTest' ? undefined : parsed.fault;
+}
+
 function faultSentence(journal: Journal): string {
-  const spec = journal.scenario.parsed.fault;
+  const spec = faultOf(journal);
   if (!spec)
     return `No fault was injected: this drill checks that the environment, the backups and the checks work (${formatDate(journal.startedAt)}).`;
   const event = faultEvent(journal);
@@ -67,7 +85,7 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
 }
 
 function recoverySentence(journal: Journal): string | undefined {
-  if (!journal.scenario.parsed.fault) return undefined;
+  if (!faultOf(journal)) return undefined;
   const procedure = procedureOf(journal);
   const rto = journal.measurements.rto;
   const restored = rto?.dataRestoredSeconds;
@@ -104,7 +122,7 @@ function capitalise(text: string): string {
 function dataLossSentence(journal: Journal): string | undefined {
   const rpo = journal.measurements.rpo;
   if (!rpo || rpo.lostAckedWrites === undefined) {
-    return journal.scenario.parsed.fault ? 'Data loss was not measured.' : undefined;
+    return faultOf(journal) ? 'Data loss was not measured.' : undefined;
   }
   const byTable = Object.entries(rpo.tables ?? {})
     .filter(([, t]) => t.lost > 0)

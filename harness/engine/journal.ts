@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Scenario } from '../scenario/schema.js';
+import type { AnyScenario } from '../scenario/kinds.js';
 
 /**
  * The journal: one JSON document per drill, the single source every report is rendered from. Its types are
@@ -22,6 +22,12 @@ export const PHASE_NAMES = [
   'inject',
   'detect',
   'recover',
+  // Restore tests (kind: RestoreTest); drills never run them, so the order of drill phases is unchanged.
+  'list',
+  'fetch',
+  'integrity',
+  'restore',
+  'replay',
   'verify',
   'teardown',
 ] as const;
@@ -151,6 +157,51 @@ const ledgerSchema = z.strictObject({
   ),
 });
 
+const walRangeSchema = z.strictObject({
+  start: z.string(),
+  end: z.string().optional(),
+  newest: z.string().optional(),
+});
+
+const existingBackupSchema = z
+  .strictObject({
+    method: z.string().describe('the source format: dump, basebackup-wal, pgbackrest, barman-cloud'),
+    origin: z.literal('existing').optional().describe('a backup the user took, restored by a restore test'),
+    id: z.string().optional(),
+    time: time.optional().describe('when the backup was complete'),
+    bytes: count,
+    ageSeconds: seconds.describe(
+      'how old the backup was when the restore test started: the exposure if production died then',
+    ),
+    wal: walRangeSchema.optional(),
+    available: count.optional().describe('backups the source held'),
+  })
+  .describe('restore tests: the backup restored');
+
+const restoreSchema = z
+  .strictObject({
+    seconds: seconds.optional().describe('list + fetch + integrity + restore + replay + verify'),
+    bytes: count.optional().describe('bytes fetched from the source'),
+    bytesPerSecond: z.number().min(0).optional(),
+    phases: z.partialRecord(z.enum(['list', 'fetch', 'integrity', 'restore', 'replay', 'verify']), seconds).optional(),
+    replay: z.strictObject({ endLsn: z.string().optional(), description: z.string() }).optional(),
+    target: z.looseObject({ type: z.string() }).optional(),
+    tables: z.record(z.string(), count).optional().describe('row count of every table of the checked database'),
+  })
+  .describe('restore tests: how long the restore took, phase by phase');
+
+const walContinuitySchema = z
+  .strictObject({
+    from: z.string().describe('the segment the backup starts in'),
+    needed: z.string().optional().describe('the segment the backup needs to become consistent'),
+    newest: z.string().nullable().describe('the newest archived segment of the timeline'),
+    newestAt: time.optional(),
+    segments: count,
+    continuous: z.boolean(),
+    missing: z.string().optional().describe('the first missing segment'),
+  })
+  .describe('restore tests: WAL continuity from the backup to the newest archived segment');
+
 const measurementsSchema = z.looseObject({
   rto: rtoSchema.optional(),
   rpo: rpoSchema.optional(),
@@ -163,6 +214,9 @@ const measurementsSchema = z.looseObject({
     })
     .optional(),
   recovery: z.looseObject({}).optional(),
+  backup: existingBackupSchema.optional(),
+  restore: restoreSchema.optional(),
+  wal: walContinuitySchema.optional(),
 });
 
 const backupSchema = z.strictObject({
@@ -236,7 +290,7 @@ export const journalSchema = z
       source: z.string().describe('the scenario file as read'),
       // Old journals keep the scenario as it was parsed then; only its shape as an object is checked here.
       parsed: z
-        .custom<Scenario>((v) => typeof v === 'object' && v !== null)
+        .custom<AnyScenario>((v) => typeof v === 'object' && v !== null)
         .describe('the scenario after validation and defaults; its schema is drill.v1.schema.json'),
     }),
     startedAt: time,

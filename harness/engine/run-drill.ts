@@ -1,5 +1,6 @@
 import type { AnyScenario, ScenarioKind, ScenarioOfKind } from '../scenario/kinds.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import { restoreTestPlan } from '../restore-tests/plan.js';
 import { drillPlan } from './drill-plan.js';
 import type { Journal } from './journal.js';
 import type { ScenarioPlan } from './plan.js';
@@ -12,6 +13,7 @@ const plans: {
   [K in ScenarioKind]: (loaded: LoadedScenario<ScenarioOfKind<K>>) => ScenarioPlan<ScenarioOfKind<K>, unknown>;
 } = {
   Drill: drillPlan,
+  RestoreTest: restoreTestPlan,
 };
 
 /** Runs one loaded scenario, of any kind, and returns its journal; never throws for a failed run. */

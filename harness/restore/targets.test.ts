@@ -4,7 +4,7 @@ import type { Drill } from '../engine/context.js';
 import type { RecoveryTarget } from '../recoveries/target.js';
 import { standaloneDrill } from '../testing/standalone-drill.js';
 import { standaloneEnvironment } from '../testing/standalone-env.js';
-import { parseScenario } from '../scenario/load.js';
+import { isKind, parseScenario } from '../scenario/load.js';
 import { withClient } from '../util/pg-client.js';
 import { restoreBaseBackup } from './restore-base-backup.js';
 import { archiveCurrentWal } from './wal-archive.js';
@@ -23,6 +23,7 @@ describe('point-in-time recovery lands exactly on every target type', () => {
       'apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: targets }\nbackup: [ { method: basebackup } ]\n',
       'targets.yaml',
     );
+    if (!isKind(loaded, 'Drill')) throw new Error('the scenario is a drill');
     const standalone = await standaloneEnvironment('targets');
     const { env, onTeardown } = standalone;
     close = standalone.close;

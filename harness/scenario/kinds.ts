@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { restoreTestSchema } from '../restore-tests/schema.js';
 import { scenarioSchema } from './schema.js';
 
 /**
@@ -6,7 +7,7 @@ import { scenarioSchema } from './schema.js';
  * one loader, engine, journal, reports and exit codes. A new kind adds its schema here and its runner in
  * harness/engine/scenario-runners.ts.
  */
-export const scenarioDocumentSchema = z.discriminatedUnion('kind', [scenarioSchema]);
+export const scenarioDocumentSchema = z.discriminatedUnion('kind', [scenarioSchema, restoreTestSchema]);
 
 export type AnyScenario = z.output<typeof scenarioDocumentSchema>;
 export type ScenarioKind = AnyScenario['kind'];

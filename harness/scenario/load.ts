@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { kindSchema, scenarioDocumentSchema, type AnyScenario } from './kinds.js';
+import {
+  kindSchema,
+  scenarioDocumentSchema,
+  type AnyScenario,
+  type ScenarioKind,
+  type ScenarioOfKind,
+} from './kinds.js';
 import { parseObjectives, type Objective } from './objectives.js';
 import { DrillError } from '../engine/errors.js';
 
@@ -13,6 +19,14 @@ export interface LoadedScenario<S extends AnyScenario = AnyScenario> {
   sha256: string;
   scenario: S;
   objectives: Objective[];
+}
+
+/** Narrows a loaded scenario to one kind (`isKind(loaded, 'Drill')`). */
+export function isKind<K extends ScenarioKind>(
+  loaded: LoadedScenario,
+  kind: K,
+): loaded is LoadedScenario<ScenarioOfKind<K>> {
+  return loaded.scenario.kind === kind;
 }
 
 export interface ScenarioProblem {

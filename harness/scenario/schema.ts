@@ -31,7 +31,8 @@ export const objectivesSchema = z
   );
 
 const embeddedStore = z.strictObject({ kind: z.literal('embedded'), tls: z.boolean().optional() });
-const s3Store = z.strictObject({
+/** An external S3 bucket; also the source of a restore test (harness/restore-tests/schema.ts). */
+export const s3StoreSchema = z.strictObject({
   kind: z.literal('s3'),
   endpoint: z.string().url().optional(),
   bucket: z.string().min(3),
@@ -41,7 +42,7 @@ const s3Store = z.strictObject({
   accessKeyId: secretRef,
   secretAccessKey: secretRef,
 });
-export const objectStoreSchema = z.discriminatedUnion('kind', [embeddedStore, s3Store]);
+export const objectStoreSchema = z.discriminatedUnion('kind', [embeddedStore, s3StoreSchema]);
 
 const volumeSchema = z.strictObject({
   sizeMB: z.number().int().min(48).describe('size-limited volume for the data directory'),
@@ -177,17 +178,20 @@ export const runbookSchema = z
   .refine((r) => r.url !== undefined || r.path !== undefined, { message: 'must have a url or a path' })
   .describe('the runbook (recovery procedure document) this drill follows');
 
+/** Every kind of scenario has this metadata. */
+export const metadataSchema = z.strictObject({
+  name: identifier,
+  description: z.string().default(''),
+  tags: z.array(identifier).default([]),
+  owner: z.string().min(1).optional().describe('who owns the system this drill protects (team or person)'),
+  runbook: runbookSchema.optional(),
+  rationale: z.string().min(1).optional().describe('the threat this drill rehearses, in words an auditor reads'),
+});
+
 export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('drdrill/v1'),
   kind: z.literal('Drill'),
-  metadata: z.strictObject({
-    name: identifier,
-    description: z.string().default(''),
-    tags: z.array(identifier).default([]),
-    owner: z.string().min(1).optional().describe('who owns the system this drill protects (team or person)'),
-    runbook: runbookSchema.optional(),
-    rationale: z.string().min(1).optional().describe('the threat this drill rehearses, in words an auditor reads'),
-  }),
+  metadata: metadataSchema,
   objectives: objectivesSchema.default({}),
   deadline: duration.default('10m').describe('the whole drill times out after this'),
   environment: environmentSchema.default({

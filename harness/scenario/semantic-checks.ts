@@ -3,7 +3,9 @@ import { backupDefinition } from '../backups/index.js';
 import { faultDefinition } from '../faults/index.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { uncoverableDamage } from '../verification/coverage.js';
+import { restoreTestProblems } from '../restore-tests/validate.js';
 import type { LoadedScenario } from './load.js';
+import type { Scenario } from './schema.js';
 import { formatPath, locatePath, ScenarioError, type ScenarioProblem } from './load.js';
 
 /**
@@ -22,6 +24,14 @@ export function checkSemantics(loaded: LoadedScenario): void {
       message,
     });
 
+  if (scenario.kind === 'RestoreTest') restoreTestProblems(scenario, add);
+  else drillProblems(scenario, add);
+  if (problems.length) throw new ScenarioError(problems);
+}
+
+type Add = (path: (string | number)[], message: string) => void;
+
+function drillProblems(scenario: Scenario, add: Add): void {
   scenario.backup.forEach((b, i) => {
     for (const p of backupDefinition(b.method).validate?.(b, scenario) ?? []) add(['backup', i], p);
   });
@@ -33,5 +43,4 @@ export function checkSemantics(loaded: LoadedScenario): void {
   }
   for (const p of recoveryDefinition(scenario.recovery.procedure).validate?.(scenario.recovery, scenario) ?? [])
     add(['recovery'], p);
-  if (problems.length) throw new ScenarioError(problems);
 }

@@ -18,6 +18,7 @@ import { retryUntil } from '../util/retry.js';
 export async function startKeptInstance(
   workDir: string,
   instance: string,
+  database = 'drdrill',
 ): Promise<{ client: pg.Client; stop(): Promise<void> }> {
   const [run] = readdirSync(workDir).filter((d) => d.startsWith('drdrill-'));
   const dataDir = join(workDir, run!, 'instances', instance, 'data');
@@ -46,7 +47,7 @@ export async function startKeptInstance(
     },
   );
   const exited = new Promise((r) => child.once('exit', r));
-  const conn = { host: '127.0.0.1', port, user: 'postgres', database: 'drdrill' };
+  const conn = { host: '127.0.0.1', port, user: 'postgres', database };
   const client = await retryUntil(
     `kept ${instance} accepting connections`,
     () => connectClient(conn),

@@ -6,6 +6,7 @@ import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import { RtoTimeline } from '../measurement/rto-timeline.js';
 import { ObjectStore } from '../objectstore/client.js';
 import type { LoadedScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
 import { now } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { ledgerOnlyProfile } from '../workload/profiles.js';
@@ -16,7 +17,7 @@ import { WorkloadWriter } from '../workload/writer.js';
  * benchmarks that run one procedure without the whole engine. The workload writer is created, not started.
  */
 export async function standaloneDrill(opts: {
-  loaded: LoadedScenario;
+  loaded: LoadedScenario<Scenario>;
   env: StartedEnvironment;
   primary: PgInstance;
   onTeardown: (title: string, fn: () => Promise<void>) => void;

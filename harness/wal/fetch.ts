@@ -43,7 +43,9 @@ export async function fetchWal(
 /** The object's bytes, checked against the sha256 recorded at archive time; undefined when absent. */
 export async function download(store: ObjectStore, name: string): Promise<Buffer | undefined> {
   try {
-    const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: store.key(walKey(name)) }));
+    const out = await store.client.send(
+      new GetObjectCommand({ Bucket: store.bucket, Key: store.key(walKey(name, store.conn.walDir)) }),
+    );
     const data = Buffer.from(await out.Body!.transformToByteArray());
     const expected = out.Metadata?.sha256;
     if (expected && sha256(data) !== expected)

@@ -90,7 +90,7 @@ const RESOLVERS: { [K in EvidenceId]: Resolver } = {
       const rb = auditOf(d.journal).runbook;
       if (!rb) return { gap: `${d.journal.drill} records no runbook (metadata.runbook)` };
       return {
-        text: `${d.journal.drill} followed ${rb.url ?? rb.path}${rb.version ? ` @ ${rb.version}` : ''} (procedure: ${d.journal.scenario.parsed.recovery.procedure})`,
+        text: `${d.journal.drill} followed ${rb.url ?? rb.path}${rb.version ? ` @ ${rb.version}` : ''} (${procedureWords(d.journal.scenario.parsed)})`,
         anchor: 'audit',
         ...(rb.version ? {} : { gap: `${d.journal.drill}: the runbook has no version (metadata.runbook.version)` }),
       };
@@ -311,4 +311,11 @@ function link(d: DrillRecord, anchor: string): string {
 
 function href(h: string | undefined): { href?: string } {
   return h ? { href: h } : {};
+}
+
+/** What the run did, for the runbook line: a drill's recovery procedure, a restore test's backup format. */
+function procedureWords(scenario: Journal['scenario']['parsed']): string {
+  return scenario.kind === 'RestoreTest'
+    ? `restore test of ${scenario.source.format.type} backups`
+    : `procedure: ${scenario.recovery.procedure}`;
 }

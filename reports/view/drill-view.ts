@@ -12,6 +12,7 @@ import {
   verdictWord,
 } from '../format.js';
 import { auditOf } from '../../harness/evidence/audit-record.js';
+import { restoreTestHeadline } from '../restore-test-summary.js';
 import { plainSummary, procedureOf } from '../summary.js';
 
 /** Everything a drill template shows, computed from the journal alone. */
@@ -36,27 +37,36 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     drdrillVersion: journal.drdrillVersion,
     schemaVersion: journal.schemaVersion,
     summary: plainSummary(journal),
-    fault: scenario.fault ? scenario.fault.type : 'none',
+    fault: scenario.kind === 'Drill' && scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureOf(journal),
-    headline: [
-      {
-        label: 'RTO (service back)',
-        value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
-        id: 'rto-service',
-      },
-      ...(rto?.dataRestoredSeconds !== undefined
-        ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
-        : []),
-      { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
-      {
-        label: 'RPO (acknowledged writes lost)',
-        value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
-        id: 'rpo-lost',
-      },
-      ...(rpo?.lostBeforeTarget !== undefined
-        ? [{ label: 'lost before recovery target', value: formatCount(rpo.lostBeforeTarget), id: 'rpo-before-target' }]
-        : []),
-    ],
+    headline:
+      scenario.kind === 'RestoreTest'
+        ? restoreTestHeadline(journal)
+        : [
+            {
+              label: 'RTO (service back)',
+              value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
+              id: 'rto-service',
+            },
+            ...(rto?.dataRestoredSeconds !== undefined
+              ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
+              : []),
+            { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
+            {
+              label: 'RPO (acknowledged writes lost)',
+              value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+              id: 'rpo-lost',
+            },
+            ...(rpo?.lostBeforeTarget !== undefined
+              ? [
+                  {
+                    label: 'lost before recovery target',
+                    value: formatCount(rpo.lostBeforeTarget),
+                    id: 'rpo-before-target',
+                  },
+                ]
+              : []),
+          ],
     objectives: journal.objectives.map((o) => ({
       label: metricLabel(o.metric),
       source: o.source,
