@@ -38,7 +38,9 @@ export async function verifySqlAssertion(target: CheckTarget, step: SqlAssertion
       const value = row?.[0];
       if (value === undefined || value === null) return null;
       if (value instanceof Date) return value.toISOString();
-      return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value.toString();
+      return JSON.stringify(value);
     });
   } catch (err) {
     target.recorder.check({
