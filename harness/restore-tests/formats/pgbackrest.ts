@@ -65,16 +65,13 @@ export const pgbackrestFormat = defineFormat<Spec>({
     let conf: string | undefined;
     const config = async () => (conf ??= await writeConfig(ctx.source, spec, ctx.instance.dataDir));
     return {
+      // The manifest first: pgbackrest verify runs before a single file is restored (pgbackrest restore retries a
+      // damaged file and then fails without naming it).
       async fetch() {
-        const r = await run(ctx.source, spec, await config(), [
-          'restore',
-          `--set=${backup.id}`,
-          ...targetArgs(ctx.scenario.target),
-          '--target-action=promote',
-        ]);
-        await ctx.saveArtifact('pgbackrest-restore.txt', r.stdout + r.stderr, 'pgbackrest restore');
-        if (r.code !== 0)
-          throw new DrillError('failed', `pgbackrest restore --set=${backup.id} failed: ${lastLines(r)}`);
+        const key = `backup/${spec.stanza}/${backup.id}/backup.manifest`;
+        const manifest = (await ctx.source.store.getBuffer(key)).toString('utf8');
+        const files = (manifest.match(/^pg_data\/[^=]*=/gm) ?? []).length;
+        ctx.recorder.event('fetch', `${objectUrl(ctx, key)}: ${files} files, ${backup.bytes} bytes in the repository`);
         return { bytes: backup.bytes };
       },
       async integrity() {
@@ -124,6 +121,14 @@ export const pgbackrestFormat = defineFormat<Spec>({
         );
       },
       async restore() {
+        const r = await run(ctx.source, spec, await config(), [
+          'restore',
+          `--set=${backup.id}`,
+          ...targetArgs(ctx.scenario.target),
+        ]);
+        await ctx.saveArtifact('pgbackrest-restore.txt', r.stdout + r.stderr, 'pgbackrest restore');
+        if (r.code !== 0)
+          throw new DrillError('failed', `pgbackrest restore --set=${backup.id} failed: ${lastLines(r)}`);
         // pgbackrest restore wrote restore_command (archive-get), the target and recovery.signal.
         await ctx.instance.adoptDataDirectory({ archive_mode: 'off' });
       },
@@ -144,9 +149,9 @@ function targetArgs(target: RestoreTarget): string[] {
     case 'end-of-archive':
       return [];
     case 'immediate':
-      return ['--type=immediate'];
+      return ['--type=immediate', '--target-action=promote'];
     default:
-      return [`--type=${target.type}`, `--target=${target.value}`];
+      return [`--type=${target.type}`, `--target=${target.value}`, '--target-action=promote'];
   }
 }
 
