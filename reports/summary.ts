@@ -69,6 +69,10 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
       const table = tables[0] ?? /\b(?:FROM|TABLE)\s+([\w.]+)/i.exec(sql)?.[1] ?? 'a';
       if (/^DROP/i.test(sql)) return `The ${table} table was dropped (\`${sql}\`)`;
       if (/^TRUNCATE/i.test(sql)) return `The ${table} table was emptied (\`${sql}\`)`;
+      if (/^UPDATE/i.test(sql))
+        return /\bWHERE\b/i.test(sql)
+          ? `Rows of the ${table} table were changed (\`${sql}\`)`
+          : `Every row of the ${table} table was changed by an UPDATE without WHERE (\`${sql}\`)`;
       return /\bWHERE\b/i.test(sql)
         ? `Rows of the ${table} table were deleted (\`${sql}\`)`
         : `Every row of the ${table} table was deleted (\`${sql}\`)`;
@@ -81,6 +85,8 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
       return 'The whole database cluster was lost (its data directory and WAL were deleted)';
     case 'primary-failure':
       return `The primary server was killed (${spec.signal})`;
+    case 'sql':
+      return `The user's statements damaged ${spec.damages.join(', ')} (\`${spec.statements.join('; ')}\`)`;
   }
 }
 

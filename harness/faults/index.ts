@@ -4,6 +4,7 @@ import { clusterLoss, clusterLossSpec } from './cluster-loss.js';
 import { corruption, corruptionSpec } from './corruption.js';
 import { diskFull, diskFullSpec } from './disk-full.js';
 import { primaryFailure, primaryFailureSpec } from './primary-failure.js';
+import { sqlFault, sqlFaultSpec } from './sql.js';
 import type { FaultDefinition } from './types.js';
 
 /** Every fault's scenario spec; `fault.type` selects one. One module per fault, registered here and below. */
@@ -13,6 +14,7 @@ export const faultSchema = z.discriminatedUnion('type', [
   diskFullSpec,
   clusterLossSpec,
   primaryFailureSpec,
+  sqlFaultSpec,
 ]);
 
 export type FaultSpec = z.output<typeof faultSchema>;
@@ -25,6 +27,7 @@ export const faults: { [K in FaultType]: FaultDefinition<FaultSpecOf<K>> } = {
   'disk-full': diskFull,
   'cluster-loss': clusterLoss,
   'primary-failure': primaryFailure,
+  sql: sqlFault,
 };
 
 export const FAULT_TYPES = faultSchema.options.map((o) => o.shape.type.value);

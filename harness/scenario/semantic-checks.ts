@@ -3,6 +3,7 @@ import { backupDefinition } from '../backups/index.js';
 import { faultDefinition } from '../faults/index.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { uncoverableDamage } from '../verification/coverage.js';
+import { datasetKind } from '../datasets/user-dataset.js';
 import { restoreTestProblems } from '../restore-tests/validate.js';
 import type { LoadedScenario } from './load.js';
 import type { Scenario } from './schema.js';
@@ -38,7 +39,7 @@ function drillProblems(scenario: Scenario, add: Add): void {
   if (scenario.fault) {
     const fault = faultDefinition(scenario.fault.type);
     for (const p of fault.validate?.(scenario.fault, scenario) ?? []) add(['fault'], p);
-    const tables = scenario.dataset.fixture === 'shop' ? SHOP_TABLES : [];
+    const tables = datasetKind(scenario.dataset) === 'shop' ? SHOP_TABLES : [];
     for (const p of uncoverableDamage(fault.damage(scenario.fault), scenario.verify, tables)) add(['verify'], p);
   }
   for (const p of recoveryDefinition(scenario.recovery.procedure).validate?.(scenario.recovery, scenario) ?? [])

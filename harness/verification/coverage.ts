@@ -1,6 +1,7 @@
 import type { CheckRecord } from '../engine/journal.js';
 import { damageName, type Damage } from '../faults/types.js';
 import type { VerifyStep } from '../scenario/schema.js';
+import { assertionTables, compareTables } from './user-check-specs.js';
 
 /**
  * The rule that makes a verdict truthful: after recovery, every object a fault damaged must be covered by a
@@ -13,10 +14,21 @@ export function stepCovers(step: VerifyStep): string[] {
   if ('rowCounts' in step) return ['*'];
   if ('fingerprint' in step) return step.fingerprint;
   if ('ledger' in step) return ['ledger'];
+  if ('sql' in step) return assertionTables(step);
+  if ('compareWith' in step) return compareTables(step).map((t) => t.table);
+  return [];
+}
+
+/** What proves a table's content (not only its row count) back: a fingerprint or a SQL check naming it. */
+function contentCovers(step: VerifyStep): string[] {
+  if ('fingerprint' in step) return step.fingerprint;
+  if ('sql' in step) return assertionTables(step);
   return [];
 }
 
 function howToCover(d: Damage): string {
+  if (d.kind === 'table' && d.content)
+    return `add { fingerprint: [${d.name}] } (row counts do not show changed rows) to verify`;
   return d.kind === 'table'
     ? `add { rowCounts: baseline } or { fingerprint: [${d.name}] } to verify`
     : 'add { ledger: complete } (or until-target) and { rowCounts: baseline } to verify';
@@ -28,9 +40,16 @@ function howToCover(d: Damage): string {
  */
 export function uncoverableDamage(damage: Damage[], verify: VerifyStep[], tables: readonly string[]): string[] {
   const covered = new Set(verify.flatMap(stepCovers));
+  const content = new Set(verify.flatMap(contentCovers));
   const all = covered.has('*') || (tables.length > 0 && tables.every((t) => covered.has(t)));
   return damage
-    .filter((d) => (d.kind === 'table' ? !covered.has('*') && !covered.has(d.name) : !(covered.has('ledger') && all)))
+    .filter((d) =>
+      d.kind === 'table'
+        ? d.content
+          ? !content.has(d.name)
+          : !covered.has('*') && !covered.has(d.name)
+        : !(covered.has('ledger') && all),
+    )
     .map((d) => `must check ${describe(d)}, which the fault damages: ${howToCover(d)}`);
 }
 

@@ -3,6 +3,7 @@ import { errorMessage } from '../engine/errors.js';
 import type { VerifyStep } from '../scenario/schema.js';
 import { verifyAmcheck } from './amcheck.js';
 import { verifySchemaDiff } from './schema-diff.js';
+import { verifyCompareWith, verifySqlAssertion } from './user-checks.js';
 import { verifyFingerprints, verifyRowCounts, verifySequences, type WriteSnapshot } from './table-checks.js';
 
 /** The data check of one verify step; the ledger step is evaluated by the engine once the workload stops. */
@@ -12,6 +13,8 @@ function dataCheck(drill: Drill, step: VerifyStep, writes: WriteSnapshot): Promi
   if ('sequences' in step) return verifySequences(drill);
   if ('schemaDiff' in step) return verifySchemaDiff(drill);
   if ('amcheck' in step) return verifyAmcheck(drill);
+  if ('sql' in step) return verifySqlAssertion({ recorder: drill.recorder, conn: drill.db() }, step);
+  if ('compareWith' in step) return verifyCompareWith({ recorder: drill.recorder, conn: drill.db() }, step);
   return undefined;
 }
 

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, posix } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
@@ -10,7 +10,8 @@ import { DrillError } from '../../engine/errors.js';
 import { quoteIdent } from '../../verification/table-probes.js';
 import { withClient } from '../../util/pg-client.js';
 import { fetchObject, objectUrl } from '../fetch-object.js';
-import { defineFormat, type ListedBackup } from './types.js';
+import type { PgInstance, ToolResult } from '../../environments/types.js';
+import { defineFormat, type ListedBackup, type ToolHost } from './types.js';
 
 export const dumpFormatSpec = z.strictObject({
   type: z.literal('dump'),
@@ -60,16 +61,7 @@ export const dumpFormat = defineFormat<DumpSpec>({
     const key = backup.objects[0]!;
     const url = objectUrl(ctx, key);
     let file: { path: string; bytes: number; sha256: string } | undefined;
-    let gzip = false;
-    let layout: Layout = 'database-sql';
-    const local = () => {
-      if (!file) throw new DrillError('error', 'the dump was not fetched');
-      return file;
-    };
-    const sqlStream = (): Readable => {
-      const raw = createReadStream(local().path);
-      return gzip ? raw.pipe(createGunzip()) : raw;
-    };
+    let inspected: InspectedDump | undefined;
     return {
       async fetch() {
         file = await fetchObject(ctx, key);
@@ -77,106 +69,34 @@ export const dumpFormat = defineFormat<DumpSpec>({
         return { bytes: file.bytes };
       },
       async integrity() {
-        const f = local();
-        const problems: string[] = [];
-        const evidence: Record<string, unknown> = { object: url, bytes: f.bytes, sha256: f.sha256 };
-        const head = await readHead(f.path, 5);
-        gzip = head[0] === 0x1f && head[1] === 0x8b;
-        if (f.bytes === 0) problems.push(`${url} is empty (0 bytes): the backup job wrote nothing`);
-        else if (gzip) {
-          const test = await gunzipTest(f.path);
-          evidence.gzip = test.error
-            ? `gzip test failed: ${test.error}`
-            : `gzip test passed: ${test.bytes} bytes of SQL`;
-          if (test.error)
-            problems.push(`${url}: gzip test failed after ${test.bytes} uncompressed bytes: ${test.error}`);
-          else classify(test.head, test.tail);
-        } else if (head.toString('latin1') === 'PGDMP') {
-          layout = 'custom';
-          const toc = await ctx.instance.runTool('pg_restore', {
-            args: ['-l'],
-            stdin: createReadStream(f.path),
-            allowFailure: true,
-          });
-          evidence.command = 'pg_restore -l';
-          evidence.output = toc.stdout.split('\n').slice(0, 60).join('\n');
-          if (toc.code !== 0) problems.push(`${url}: pg_restore -l failed: ${toc.stderr.trim().split('\n')[0]}`);
-        } else {
-          const text = await readEnds(f.path);
-          classify(text.head, text.tail);
-        }
-        function classify(h: string, tail: string) {
-          if (h.startsWith('PGDMP')) {
-            problems.push(
-              `${url}: a gzip-compressed custom-format archive; decompress it or store it as pg_dump -Fc wrote it`,
-            );
-            return;
-          }
-          layout = /-- PostgreSQL database cluster dump/.test(h) ? 'cluster-sql' : 'database-sql';
-          evidence.layout = layout === 'cluster-sql' ? 'pg_dumpall (plain SQL)' : 'pg_dump (plain SQL)';
-          const trailer =
-            layout === 'cluster-sql'
-              ? 'PostgreSQL database cluster dump complete'
-              : 'PostgreSQL database dump complete';
-          if (!/-- PostgreSQL database (cluster )?dump/.test(h))
-            problems.push(`${url}: does not start like a pg_dump or pg_dumpall SQL script`);
-          else if (!tail.includes(trailer))
-            problems.push(`${url}: the SQL ends before pg_dump's "${trailer}" line: the dump is truncated`);
-        }
+        if (!file) throw new DrillError('error', 'the dump was not fetched');
+        inspected = await inspectDumpFile(ctx.instance, file.path, url);
         ctx.recorder.check({
-          name: `dump ${basename(key)} is intact (${gzip ? 'gzip test, ' : ''}${layout === 'custom' ? 'pg_restore -l' : 'complete SQL script'})`,
-          status: problems.length ? 'failed' : 'passed',
-          ...(problems.length ? { message: problems.join('; ') } : {}),
-          evidence,
+          name: `dump ${basename(key)} is intact (${inspected.gzip ? 'gzip test, ' : ''}${inspected.layout === 'custom' ? 'pg_restore -l' : 'complete SQL script'})`,
+          status: inspected.problems.length ? 'failed' : 'passed',
+          ...(inspected.problems.length ? { message: inspected.problems.join('; ') } : {}),
+          evidence: { ...inspected.evidence, sha256: file.sha256 },
         });
-        if (problems.length) throw new DrillError('failed', problems[0]!);
+        if (inspected.problems.length) throw new DrillError('failed', inspected.problems[0]!);
       },
       async restore() {
+        if (!file || !inspected) throw new DrillError('error', 'the dump was not checked');
         const db = ctx.scenario.database;
-        if (layout !== 'cluster-sql' && db !== 'postgres')
+        if (inspected.layout !== 'cluster-sql' && db !== 'postgres')
           await withClient(ctx.instance.connection('postgres'), (c) => c.query(`CREATE DATABASE ${quoteIdent(db)}`));
-        const result =
-          layout === 'custom'
-            ? await ctx.instance.runTool('pg_restore', {
-                args: [
-                  '--no-owner',
-                  '--no-privileges',
-                  '-d',
-                  db,
-                  ...(ctx.env.kind === 'native' ? ['-j', String(Math.min(4, cpus().length)), local().path] : []),
-                ],
-                ...(ctx.env.kind === 'native' ? {} : { stdin: createReadStream(local().path) }),
-                allowFailure: true,
-              })
-            : await ctx.instance.runTool('psql', {
-                args: [
-                  '-X',
-                  '-q',
-                  '-v',
-                  'ON_ERROR_STOP=0',
-                  '-d',
-                  layout === 'cluster-sql' ? 'postgres' : db,
-                  '-f',
-                  '-',
-                ],
-                stdin: sqlStream(),
-                allowFailure: true,
-              });
+        const { result, errors } = await loadDumpFile(
+          ctx.instance,
+          file.path,
+          inspected,
+          db,
+          ctx.env.kind === 'native',
+        );
         await ctx.saveArtifact('restore-output.txt', result.stdout + result.stderr, result.command);
-        const errors = result.stderr
-          .split('\n')
-          .filter((l) => /ERROR:|error:/.test(l))
-          // pg_dumpall re-creates the role that runs the restore; that one error is expected.
-          .filter((l) => !/role "postgres" already exists/.test(l));
-        const ok = errors.length === 0 && (layout !== 'custom' || result.code === 0);
+        const ok = errors.length === 0;
         ctx.recorder.check({
-          name: `${url} restored without errors (${layout === 'custom' ? 'pg_restore' : 'psql'})`,
+          name: `${url} restored without errors (${inspected.layout === 'custom' ? 'pg_restore' : 'psql'})`,
           status: ok ? 'passed' : 'failed',
-          ...(ok
-            ? {}
-            : {
-                message: `${errors.length || 1} error(s): ${errors.slice(0, 3).join(' | ') || `exit ${result.code}`}`,
-              }),
+          ...(ok ? {} : { message: `${errors.length} error(s): ${errors.slice(0, 3).join(' | ')}` }),
           evidence: {
             command: result.command,
             expected: 'no error',
@@ -184,11 +104,111 @@ export const dumpFormat = defineFormat<DumpSpec>({
             output: errors.slice(0, 50).join('\n'),
           },
         });
-        if (!ok) throw new DrillError('failed', `restoring ${url} failed: ${errors[0] ?? `exit ${result.code}`}`);
+        if (!ok) throw new DrillError('failed', `restoring ${url} failed: ${errors[0]}`);
       },
     };
   },
 });
+
+export interface InspectedDump {
+  layout: Layout;
+  gzip: boolean;
+  /** What is wrong with the file, each naming it; empty when it can be restored. */
+  problems: string[];
+  evidence: Record<string, unknown>;
+}
+
+/**
+ * Checks a dump file before anything is restored: not empty, the gzip stream whole, a plain script complete
+ * (pg_dump's trailer), a custom archive's table of contents readable (`pg_restore -l`). `name` names it in messages.
+ */
+export async function inspectDumpFile(tools: ToolHost, path: string, name: string): Promise<InspectedDump> {
+  const problems: string[] = [];
+  const { size } = await stat(path);
+  const evidence: Record<string, unknown> = { object: name, bytes: size };
+  const head = await readHead(path, 5);
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  let layout: Layout = 'database-sql';
+  const classify = (h: string, tail: string) => {
+    if (h.startsWith('PGDMP')) {
+      problems.push(`${name}: a gzip-compressed custom-format archive; store it as pg_dump -Fc wrote it`);
+      return;
+    }
+    layout = /-- PostgreSQL database cluster dump/.test(h) ? 'cluster-sql' : 'database-sql';
+    evidence.layout = layout === 'cluster-sql' ? 'pg_dumpall (plain SQL)' : 'pg_dump (plain SQL)';
+    const trailer =
+      layout === 'cluster-sql' ? 'PostgreSQL database cluster dump complete' : 'PostgreSQL database dump complete';
+    if (!/-- PostgreSQL database (cluster )?dump/.test(h))
+      problems.push(`${name}: does not start like a pg_dump or pg_dumpall SQL script`);
+    else if (!tail.includes(trailer))
+      problems.push(`${name}: the SQL ends before pg_dump's "${trailer}" line: the dump is truncated`);
+  };
+  if (size === 0) problems.push(`${name} is empty (0 bytes): the backup job wrote nothing`);
+  else if (gzip) {
+    const test = await gunzipTest(path);
+    evidence.gzip = test.error ? `gzip test failed: ${test.error}` : `gzip test passed: ${test.bytes} bytes of SQL`;
+    if (test.error) problems.push(`${name}: gzip test failed after ${test.bytes} uncompressed bytes: ${test.error}`);
+    else classify(test.head, test.tail);
+  } else if (head.toString('latin1') === 'PGDMP') {
+    layout = 'custom';
+    const toc = await tools.runTool('pg_restore', { args: ['-l'], stdin: createReadStream(path), allowFailure: true });
+    evidence.command = 'pg_restore -l';
+    evidence.output = toc.stdout.split('\n').slice(0, 60).join('\n');
+    if (toc.code !== 0) problems.push(`${name}: pg_restore -l failed: ${toc.stderr.trim().split('\n')[0]}`);
+  } else {
+    const text = await readEnds(path);
+    classify(text.head, text.tail);
+  }
+  return { layout, gzip, problems, evidence };
+}
+
+/**
+ * Loads a checked dump: a pg_dumpall script into postgres (it creates its databases), a pg_dump script or
+ * archive into `database` (which must exist). Errors are every ERROR line but the role pg_dumpall re-creates.
+ */
+export async function loadDumpFile(
+  instance: PgInstance,
+  path: string,
+  dump: InspectedDump,
+  database: string,
+  localFiles: boolean,
+): Promise<{ result: ToolResult; errors: string[] }> {
+  const result =
+    dump.layout === 'custom'
+      ? await instance.runTool('pg_restore', {
+          args: [
+            '--no-owner',
+            '--no-privileges',
+            '-d',
+            database,
+            ...(localFiles ? ['-j', String(Math.min(4, cpus().length)), path] : []),
+          ],
+          ...(localFiles ? {} : { stdin: createReadStream(path) }),
+          allowFailure: true,
+        })
+      : await instance.runTool('psql', {
+          args: [
+            '-X',
+            '-q',
+            '-v',
+            'ON_ERROR_STOP=0',
+            '-d',
+            dump.layout === 'cluster-sql' ? 'postgres' : database,
+            '-f',
+            '-',
+          ],
+          stdin: dump.gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path),
+          allowFailure: true,
+        });
+  const errors = result.stderr
+    .split('\n')
+    .filter((l) => /ERROR:|error:/.test(l))
+    // pg_dumpall re-creates the role that runs the restore; that one error is expected.
+    .filter((l) => !/role "postgres" already exists/.test(l));
+  if (!errors.length && result.code !== 0)
+    errors.push(`${basename(result.command.split(' ')[0] ?? '')} exited ${result.code}`);
+  return { result, errors };
+}
 
 async function readHead(path: string, n: number): Promise<Buffer> {
   const fh = await open(path, 'r');
