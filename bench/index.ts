@@ -12,6 +12,7 @@ const parts: [string, () => Promise<Record<string, unknown>>][] = [
   ['foundation', foundationBench],
   ['backupRestore', backupRestoreBench],
   ['environments', environmentsBench],
+  ['restoreTests', async () => (await import('./restore-tests.js')).restoreTestsBench()],
 ];
 for (const [name, run] of parts.filter(([name]) => !only.length || only.includes(name))) {
   process.stderr.write(`bench: ${name}…\n`);

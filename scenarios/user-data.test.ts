@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import { runScenario } from '../harness/testing/drill-run.js';
@@ -11,7 +12,7 @@ import { parseAckFile, parseChangeFile } from '../harness/workload/ack-files.js'
 const fixtures = join(packageRoot(), 'fixtures', 'datasets', 'events');
 
 /** Acknowledged writes (ack file) whose ledger row a kept database lacks, by the write's kind. */
-async function lostByKind(client: import('pg').Client, dir: string): Promise<Record<string, number>> {
+async function lostByKind(client: pg.Client, dir: string): Promise<Record<string, number>> {
   const present = new Set(
     (await client.query<{ seq: string }>('SELECT seq FROM drdrill_ledger')).rows.map((r) => Number(r.seq)),
   );

@@ -8,11 +8,14 @@ import {
   BUCKET,
   loadPgbench,
   postgresDir,
+  SOURCE_ENV,
   startProduction,
   switchAndArchive,
   type Production,
 } from '../../harness/testing/production.js';
 import { runRestoreTest, sourceYaml } from '../../harness/testing/restore-test-run.js';
+import { variant } from '../../harness/testing/journals.js';
+import { runCli } from '../../harness/testing/run-cli.js';
 import { withClient } from '../../harness/util/pg-client.js';
 
 /**
@@ -113,6 +116,26 @@ verify:
     expect(run.changed).toEqual([]);
   });
 
+  it('drdrill backups list shows the base backup with the WAL it starts in and the newest archived segment', async () => {
+    const file = join(p.dir, 'basebackup-wal.yaml');
+    writeFileSync(
+      file,
+      variant('restore-tests/basebackup-wal.yaml', [
+        ['https://s3.eu-central-1.amazonaws.com', p.s3.endpoint],
+        ['{ env: AWS_ACCESS_KEY_ID }', '{ env: SRC_KEY }'],
+        ['{ env: AWS_SECRET_ACCESS_KEY }', '{ env: SRC_SECRET }'],
+      ]),
+    );
+    const json = await runCli(['backups', 'list', file, '--json'], { env: SOURCE_ENV });
+    expect(json.code, json.stderr).toBe(EXIT_CODES.passed);
+    const [row] = JSON.parse(json.stdout) as { id: string; wal: { start: string; end: string; newest: string } }[];
+    expect(row!.id).toBe(label);
+    expect(row!.wal.newest).toBe(segments.at(-1));
+    expect(segments).toContain(row!.wal.start);
+    const table = await runCli(['backups', 'list', file], { env: SOURCE_ENV });
+    expect(table.stdout).toContain(`${row!.wal.start}..${segments.at(-1)}`);
+  });
+
   it('a missing WAL segment fails before anything is restored, naming it', async () => {
     const missing = segments.at(-2)!;
     const file = join(p.dir, missing);
@@ -161,7 +184,7 @@ verify:
       'rt-bbwal-old',
       scenario('rt-bbwal-old')
         .replace('backupAge: "< 26h"', 'backupAge: "< 1s"')
-        .replace(/  - \{ amcheck: true \}\n/, ''),
+        .replace('  - { amcheck: true }\n', ''),
     );
     expect(run.r.code).toBe(EXIT_CODES.failed);
     expect(run.j.reason).toMatch(/objective backup\.ageSeconds < 1s missed/);

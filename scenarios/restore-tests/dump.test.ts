@@ -7,10 +7,15 @@ import {
   APP_DATABASE,
   BUCKET,
   loadPgbench,
+  SOURCE_ENV,
   startProduction,
+  writeRequests,
   type Production,
 } from '../../harness/testing/production.js';
 import { runRestoreTest, sourceYaml } from '../../harness/testing/restore-test-run.js';
+import { variant } from '../../harness/testing/journals.js';
+import { runCli } from '../../harness/testing/run-cli.js';
+import { samplesFromJournal } from '../../harness/metrics/from-journal.js';
 import { runProcess } from '../../harness/util/process.js';
 import { findPostgresBinDir } from '../../harness/environments/native/postgres-binaries.js';
 
@@ -131,9 +136,44 @@ ${extra}`;
     expect(run.writes).toEqual([]);
     expect(run.changed).toEqual([]);
     expect(run.requests).toBeGreaterThan(0);
+    // The metrics a restore test gives: backup age, size (origin existing), restore time and bytes.
+    const samples = samplesFromJournal(run.j).map((m) => `${m.name}${m.labels.origin ? `{${m.labels.origin}}` : ''}`);
+    expect(samples).toEqual(
+      expect.arrayContaining([
+        'drdrill_backup_age_seconds',
+        'drdrill_backup_size_bytes{existing}',
+        'drdrill_restore_duration_seconds',
+        'drdrill_restore_size_bytes',
+        'drdrill_restore_throughput_bytes_per_second',
+      ]),
+    );
     // The source credentials never reach an artifact.
     for (const f of readdirSync(run.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()))
       expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain('source-secret-do-not-leak');
+  });
+
+  it('drdrill backups list prints every dump of the shipped example source, with time, size and age', async () => {
+    const file = join(p.dir, 'dump.yaml');
+    writeFileSync(
+      file,
+      variant('restore-tests/dump.yaml', [
+        ['https://s3.eu-central-1.amazonaws.com', p.s3.endpoint],
+        ['{ env: AWS_ACCESS_KEY_ID }', '{ env: SRC_KEY }'],
+        ['{ env: AWS_SECRET_ACCESS_KEY }', '{ env: SRC_SECRET }'],
+      ]),
+    );
+    const from = p.s3.requests().length;
+    const table = await runCli(['backups', 'list', file], { env: SOURCE_ENV });
+    expect(table.code, table.stderr).toBe(EXIT_CODES.passed);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+TIME \(UTC\)\s+SIZE\s+WAL\s+AGE$/);
+    expect(lines.find((l) => l.startsWith(seedKey))).toMatch(/\s0 B\s+—\s+\d/);
+    expect(lines.find((l) => l.startsWith(validKey))).toMatch(/KiB/);
+    const json = await runCli(['backups', 'list', file, '--json'], { env: SOURCE_ENV });
+    const rows = JSON.parse(json.stdout) as { id: string; bytes: number; ageSeconds: number }[];
+    expect(rows.map((r) => r.id)).toEqual([seedKey, validKey]);
+    expect(rows[1]!.ageSeconds).toBeLessThan(600);
+    expect(writeRequests(p.requestsSince(from))).toEqual([]);
   });
 
   it("the seed's job as written uploads an empty file: integrity fails naming it, before any restore", async () => {
