@@ -26,8 +26,7 @@ export function secretEnvNames(journal: Journal): string[] {
       if ('compareWith' in step) names.push(step.compareWith.env);
       if ('schemaDiff' in step && 'reference' in step.schemaDiff) names.push(step.schemaDiff.reference.env);
     }
-  } else
-    for (const step of parsed.verify ?? []) if ('compareWith' in step) names.push(step.compareWith.env);
+  } else for (const step of parsed.verify ?? []) if ('compareWith' in step) names.push(step.compareWith.env);
   return [...new Set(names)];
 }
 

@@ -129,6 +129,7 @@ async function provision(
     signal: setup.signal,
   });
   onEnvironment(env);
+  await format.prerequisites?.(env);
   const store = openSource(conn);
   setup.onTeardown('close the source client', async () => store.destroy());
   const instance = await env.createInstance({ name: SCRATCH_INSTANCE, initdb: format.initdb });

@@ -37,6 +37,8 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     drdrillVersion: journal.drdrillVersion,
     schemaVersion: journal.schemaVersion,
     summary: plainSummary(journal),
+    kindWord: scenario.kind === 'RestoreTest' ? 'Restore test' : 'Drill',
+    restoreTest: scenario.kind === 'RestoreTest',
     fault: scenario.kind === 'Drill' && scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureOf(journal),
     headline:

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { DrillError } from '../../engine/errors.js';
@@ -41,6 +42,13 @@ export const barmanCloudFormat = defineFormat<Spec>({
   title: 'barman-cloud (CloudNativePG, Barman)',
   pitr: true,
   initdb: false,
+  async prerequisites(env) {
+    if (env.kind === 'native' && !existsSync('/usr/bin/barman-cloud-restore'))
+      throw new DrillError(
+        'missing-prerequisite',
+        'source.format barman-cloud needs barman-cloud-restore and barman-cloud-wal-restore (Debian/Ubuntu: apt-get install barman-cli-cloud)',
+      );
+  },
   async list(source, spec) {
     const r = await barman(source, 'barman-cloud-backup-list', ['--format', 'json', ...location(source.conn, spec)]);
     if (r.code !== 0) throw new DrillError('failed', `barman-cloud-backup-list failed: ${lastLines(r)}`);

@@ -46,6 +46,10 @@ export const pgbackrestFormat = defineFormat<Spec>({
   title: 'pgBackRest repository',
   pitr: true,
   initdb: false,
+  async prerequisites(env) {
+    const support = await env.pgbackrestSupport();
+    if (!support.ok) throw new DrillError('missing-prerequisite', `source.format pgbackrest: ${support.reason}`);
+  },
   validate(_spec, scenario) {
     const endpoint = scenario.source.objectStore.endpoint;
     return endpoint?.startsWith('http:') ? ['pgBackRest reads S3 only over https: source.objectStore.endpoint'] : [];

@@ -1,4 +1,10 @@
-import type { ObjectStoreConnection, PgTool, ToolResult, ToolRun } from '../../environments/types.js';
+import type {
+  ObjectStoreConnection,
+  PgTool,
+  StartedEnvironment,
+  ToolResult,
+  ToolRun,
+} from '../../environments/types.js';
 import type { RestoreTest, RestoreTestScenario } from '../context.js';
 import type { ReadOnlyStore } from '../source.js';
 
@@ -51,6 +57,8 @@ export interface BackupFormat<S> {
   /** The scratch instance is initdb'd and started before the restore (logical formats). */
   initdb: boolean;
   validate?(spec: S, scenario: RestoreTestScenario): string[];
+  /** Fails with a DrillError('missing-prerequisite') naming the tool the format needs and how to get it. */
+  prerequisites?(env: StartedEnvironment): Promise<void>;
   list(source: SourceAccess, spec: S): Promise<ListedBackup[]>;
   open(ctx: RestoreTest, spec: S, backup: ListedBackup): FormatRun;
 }
