@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import { runScenario } from '../harness/testing/drill-run.js';
 import { startKeptInstance } from '../harness/testing/kept-instance.js';
+import { APP_DATABASE, BUCKET, SOURCE_ENV, startProduction, writeRequests } from '../harness/testing/production.js';
+import { findPostgresBinDir } from '../harness/environments/native/postgres-binaries.js';
+import { runProcess } from '../harness/util/process.js';
 import { inlineScenarios, runCli } from '../harness/testing/run-cli.js';
 import { packageRoot } from '../harness/util/paths.js';
 import { parseAckFile, parseChangeFile } from '../harness/workload/ack-files.js';
@@ -150,6 +153,74 @@ verify:
       expect(signups.rows[0]!.n).toBe('2000');
     } finally {
       await kept.stop();
+    }
+  });
+
+  it("a dataset from last night's dump in the user's bucket: checked, loaded, the bucket only read", async () => {
+    const p = await startProduction('dataset-dump');
+    try {
+      for (const f of ['schema.sql', 'data.sql'])
+        await runProcess(join(findPostgresBinDir(), 'psql'), [
+          '-X',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(p.db.port),
+          '-U',
+          'postgres',
+          '-d',
+          APP_DATABASE,
+          '-f',
+          join(fixtures, f),
+        ]);
+      const file = join(p.dir, 'app.dump');
+      await runProcess(join(findPostgresBinDir(), 'pg_dump'), [
+        '-Fc',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(p.db.port),
+        '-U',
+        'postgres',
+        '-f',
+        file,
+        APP_DATABASE,
+      ]);
+      await p.aws(['s3', 'cp', file, `s3://${BUCKET}/nightly/app-20261125-020000.dump`]);
+      const dir = inlineScenarios({
+        'from-dump.yaml': `apiVersion: drdrill/v1
+kind: Drill
+metadata: { name: from-dump }
+dataset:
+  dump:
+    source:
+      objectStore: { kind: s3, endpoint: ${p.s3.endpoint}, bucket: ${BUCKET}, prefix: nightly/, accessKeyId: { env: SRC_KEY }, secretAccessKey: { env: SRC_SECRET } }
+workload:
+  ledger: { rate: 20 }
+  before: 2s
+  after: 1s
+  statements:
+    - { sql: "INSERT INTO events (user_id, kind, payload) VALUES (1, 'drill', 'drill-' || $seq) RETURNING id, payload", table: events, key: id, witness: payload }
+verify:
+  - { rowCounts: baseline }
+  - { sql: "SELECT count(*) FROM events WHERE kind = 'signup'", expect: "= 2000" }
+  - { ledger: complete }
+`,
+      });
+      const from = p.s3.requests().length;
+      const { r, j } = await runScenario(join(dir, 'from-dump.yaml'), 'from-dump', { env: SOURCE_ENV });
+      expect(r.code, j.reason).toBe(EXIT_CODES.passed);
+      expect(j.measurements.dataset).toMatchObject({
+        source: 'dump',
+        description: `the dump s3://${BUCKET}/nightly/app-20261125-020000.dump`,
+        rows: { events: 6000, users: 2000 },
+      });
+      expect(writeRequests(p.requestsSince(from))).toEqual([]);
+      expect(p.requestsSince(from).length).toBeGreaterThan(0);
+    } finally {
+      await p.close();
     }
   });
 
