@@ -20,7 +20,10 @@ describe('drdrill run scenarios/smoke.yaml (real PostgreSQL + s3rver)', () => {
     expect(j.schemaVersion).toBe(1);
     expect(j.scenario.sha256).toMatch(/^[0-9a-f]{64}$/);
 
-    const expectedPhases = PHASE_NAMES.filter((p) => !['inject', 'detect', 'recover'].includes(p));
+    // A drill without a fault runs neither the fault phases nor a restore test's (list, fetch, integrity, ...).
+    const expectedPhases = PHASE_NAMES.filter(
+      (p) => !['inject', 'detect', 'recover', 'list', 'fetch', 'integrity', 'restore', 'replay'].includes(p),
+    );
     expect(j.phases.map((p) => p.name)).toEqual(expectedPhases);
     // Phases run one after the other: each starts where the previous one ended, and its monotonic duration
     // agrees with its timestamps.
