@@ -37,6 +37,7 @@ const parts: [keyof BenchResults, () => Promise<object>][] = [
   ['throughput', throughputBench],
   ['scale', () => scaleBench(FILE)],
   ['suite', suiteBench],
+  ['restoreTests', async () => (await import('./restore-tests.js')).restoreTestsBench()],
 ];
 const only = process.argv.slice(2);
 const unknown = only.filter((o) => !parts.some(([name]) => name === o));

@@ -26,7 +26,7 @@ export function benchReadme(r: BenchResults): string {
     '',
     `Written by \`npm run bench\` from \`results.json\` (last written ${r.measuredAt ?? '?'}, Node ${r.node ?? '?'}). ` +
       'Each ratio is measured side by side in one run on the same data. `npm run bench -- <part>` reruns one ' +
-      'part (foundation, environments, overhead, throughput, scale, suite) and keeps the others. Sizes: ' +
+      'part (foundation, environments, overhead, throughput, scale, suite, restoreTests) and keeps the others. Sizes: ' +
       '`DRDRILL_BENCH_GB` (P1, P3; default 1), `DRDRILL_BENCH_SIZES` (P4; default 0.1,1,5), `DRDRILL_BENCH_ROUNDS` ' +
       '(default 3). The load averages say how busy the machine was: other work may share it.',
     '',
@@ -36,6 +36,12 @@ export function benchReadme(r: BenchResults): string {
     ...section('Suite wall time', r.suite, suite),
     ...section('Provision and ledger', r.foundation, foundation),
     ...section('native vs testcontainers', r.environments, environments),
+    ...section('Restore tests against the raw tools', r.restoreTests, (p) => [
+      '```json',
+      JSON.stringify(p, null, 2),
+      '```',
+      '',
+    ]),
   ].join('\n');
 }
 

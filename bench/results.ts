@@ -130,6 +130,7 @@ export interface BenchResults {
   throughput?: Part<ThroughputResult>;
   scale?: Part<ScaleResult>;
   suite?: Part<SuiteResult>;
+  restoreTests?: Part<Record<string, unknown>>;
 }
 
 /** The part's figures, or why there are none. */

@@ -63,6 +63,8 @@ const METRIC_LABELS: Record<string, string> = {
   'migration.freezeSeconds': 'write freeze of the switch',
   'migration.copy.seconds': 'copy time',
   'migration.divergentRows': 'rows differing old vs new',
+  'restore.seconds': 'restore time',
+  'backup.ageSeconds': 'backup age',
 };
 
 export function metricLabel(metric: string): string {

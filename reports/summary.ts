@@ -1,6 +1,7 @@
 import type { Journal, JournalEvent, ObjectiveResult } from '../harness/engine/journal.js';
 import type { FaultSpec, Scenario } from '../harness/scenario/schema.js';
 import { migrationSummary } from './migration-summary.js';
+import { restoreTestSentences } from './restore-test-summary.js';
 import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metricLabel } from './format.js';
 
 /**
@@ -9,6 +10,13 @@ import { formatClock, formatCount, formatDate, formatMetric, formatSeconds, metr
  */
 export function plainSummary(journal: Journal): string[] {
   if (journal.scenario.parsed.kind === 'Migration') return migrationSummary(journal);
+  if (journal.scenario.parsed.kind === 'RestoreTest')
+    return [
+      ...restoreTestSentences(journal),
+      ...journal.objectives.map(objectiveSentence),
+      checksSentence(journal),
+      verdictSentence(journal),
+    ];
   return [
     faultSentence(journal),
     detectionSentence(journal),
@@ -22,9 +30,13 @@ export function plainSummary(journal: Journal): string[] {
 
 /** The procedure in words: as the engine recorded it, else as this version knows it. */
 export function procedureOf(journal: Journal): string {
+  const parsed = journal.scenario.parsed;
+  if (parsed.kind === 'RestoreTest') {
+    const id = journal.measurements.backup?.id;
+    return `a restore test of the ${parsed.source.format.type} backup${id ? ` ${id}` : ''}`;
+  }
   const title = journal.measurements.recovery?.title;
   // Journals from before the title was recorded name the procedure only.
-  const parsed = journal.scenario.parsed;
   if (parsed.kind === 'Migration')
     return journal.measurements.migration?.title ?? `the ${parsed.migration.procedure} procedure`;
   return typeof title === 'string' ? title : `the ${parsed.recovery.procedure} procedure`;
@@ -57,6 +69,10 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
       const table = tables[0] ?? /\b(?:FROM|TABLE)\s+([\w.]+)/i.exec(sql)?.[1] ?? 'a';
       if (/^DROP/i.test(sql)) return `The ${table} table was dropped (\`${sql}\`)`;
       if (/^TRUNCATE/i.test(sql)) return `The ${table} table was emptied (\`${sql}\`)`;
+      if (/^UPDATE/i.test(sql))
+        return /\bWHERE\b/i.test(sql)
+          ? `Rows of the ${table} table were changed (\`${sql}\`)`
+          : `Every row of the ${table} table was changed by an UPDATE without WHERE (\`${sql}\`)`;
       return /\bWHERE\b/i.test(sql)
         ? `Rows of the ${table} table were deleted (\`${sql}\`)`
         : `Every row of the ${table} table was deleted (\`${sql}\`)`;
@@ -71,6 +87,8 @@ function faultWords(spec: FaultSpec, journal: Journal): string {
       return `The primary server was killed (${spec.signal})`;
     case 'archive-failure':
       return 'The object store became unreachable, so WAL archiving failed while writes went on';
+    case 'sql':
+      return `The user's statements damaged ${spec.damages.join(', ')} (\`${spec.statements.join('; ')}\`)`;
   }
 }
 
@@ -125,13 +143,15 @@ function recoverySentence(journal: Journal): string | undefined {
 /** The name of the procedure the scenario ran: its recovery, or its migration. */
 export function procedureName(journal: Journal): string {
   const parsed = journal.scenario.parsed;
-  return parsed.kind === 'Migration' ? parsed.migration.procedure : parsed.recovery.procedure;
+  if (parsed.kind === 'Migration') return parsed.migration.procedure;
+  if (parsed.kind === 'RestoreTest') return `restore test of ${parsed.source.format.type} backups`;
+  return parsed.recovery.procedure;
 }
 
 /** The scenario of a kind: Drill journal (every journal written before other kinds existed). */
 export function drillScenario(journal: Journal): Scenario | undefined {
   const parsed = journal.scenario.parsed;
-  return parsed.kind === 'Migration' ? undefined : parsed;
+  return parsed.kind === 'Drill' ? parsed : undefined;
 }
 
 export function capitalise(text: string): string {

@@ -78,6 +78,7 @@ describe('validating scenarios through the API', () => {
 
   it('defineDrill applies the defaults of a YAML file, and throws the problems on a mistake', () => {
     const drill = defineDrill({ apiVersion: 'drdrill/v1', kind: 'Drill', metadata: { name: 'defaults' } });
+    if (drill.scenario.kind !== 'Drill') throw new Error('defineDrill made a Drill');
     expect(drill.scenario.dataset).toEqual({ fixture: 'shop', scale: 1000, seed: 42 });
     expect(drill.scenario.environment.objectStore).toEqual({ kind: 'embedded' });
     expect(drill.source).toContain('name: defaults');

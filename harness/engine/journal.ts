@@ -22,6 +22,12 @@ export const PHASE_NAMES = [
   'inject',
   'detect',
   'recover',
+  // Restore tests (kind: RestoreTest); drills never run them, so the order of drill phases is unchanged.
+  'list',
+  'fetch',
+  'integrity',
+  'restore',
+  'replay',
   'verify',
   'copy',
   'dual-write',
@@ -269,6 +275,50 @@ const migrationSchema = z
       .describe('per table: rows old and new at the cutover, divergent rows, acknowledged and lost writes'),
   })
   .describe('kind Migration: the procedure, the write downtime, the lag at cutover, the copy and what differs');
+const walRangeSchema = z.strictObject({
+  start: z.string(),
+  end: z.string().optional(),
+  newest: z.string().optional(),
+});
+
+const existingBackupSchema = z
+  .strictObject({
+    method: z.string().describe('the source format: dump, basebackup-wal, pgbackrest, barman-cloud'),
+    origin: z.literal('existing').optional().describe('a backup the user took, restored by a restore test'),
+    id: z.string().optional(),
+    time: time.optional().describe('when the backup was complete'),
+    bytes: count,
+    ageSeconds: seconds.describe(
+      'how old the backup was when the restore test started: the exposure if production died then',
+    ),
+    wal: walRangeSchema.optional(),
+    available: count.optional().describe('backups the source held'),
+  })
+  .describe('restore tests: the backup restored');
+
+const restoreSchema = z
+  .strictObject({
+    seconds: seconds.optional().describe('list + fetch + integrity + restore + replay + verify'),
+    bytes: count.optional().describe('bytes fetched from the source'),
+    bytesPerSecond: z.number().min(0).optional(),
+    phases: z.partialRecord(z.enum(['list', 'fetch', 'integrity', 'restore', 'replay', 'verify']), seconds).optional(),
+    replay: z.strictObject({ endLsn: z.string().optional(), description: z.string() }).optional(),
+    target: z.looseObject({ type: z.string() }).optional(),
+    tables: z.record(z.string(), count).optional().describe('row count of every table of the checked database'),
+  })
+  .describe('restore tests: how long the restore took, phase by phase');
+
+const walContinuitySchema = z
+  .strictObject({
+    from: z.string().describe('the segment the backup starts in'),
+    needed: z.string().optional().describe('the segment the backup needs to become consistent'),
+    newest: z.string().nullable().describe('the newest archived segment of the timeline'),
+    newestAt: time.optional(),
+    segments: count,
+    continuous: z.boolean(),
+    missing: z.string().optional().describe('the first missing segment'),
+  })
+  .describe('restore tests: WAL continuity from the backup to the newest archived segment');
 
 const measurementsSchema = z.looseObject({
   migration: migrationSchema.optional(),
@@ -289,6 +339,9 @@ const measurementsSchema = z.looseObject({
   rpoExposure: exposureSchema
     .optional()
     .describe('acknowledged writes that existed only on the primary while WAL archiving was failing, over time'),
+  backup: existingBackupSchema.optional(),
+  restore: restoreSchema.optional(),
+  wal: walContinuitySchema.optional(),
 });
 
 const backupSchema = z.strictObject({

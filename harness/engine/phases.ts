@@ -1,6 +1,7 @@
 import { backupDefinition } from '../backups/index.js';
 import { loadShopDataset } from '../datasets/load-dataset.js';
 import { awaitAlert } from '../detection/await-alert.js';
+import { datasetKind, loadUserDataset } from '../datasets/user-dataset.js';
 import { faultDefinition } from '../faults/index.js';
 import { damageName, type FaultRecord } from '../faults/types.js';
 import { lostWrites, rpoMeasurements, summariseLedger, type LostWrite } from '../measurement/rpo.js';
@@ -32,13 +33,25 @@ export const seed: Phase = {
   name: 'seed',
   async run(drill) {
     await WorkloadWriter.createTable(drill.db());
-    const loaded = await loadShopDataset(drill.db(), drill.scenario.dataset.scale, drill.scenario.dataset.seed);
+    const dataset = drill.scenario.dataset;
+    if (datasetKind(dataset) !== 'shop') {
+      const t0 = now();
+      const user = await loadUserDataset(drill);
+      const seconds = (now() - t0) / 1000;
+      drill.recorder.measure('dataset', {
+        source: datasetKind(dataset),
+        description: user.description,
+        rows: user.rows,
+        seconds,
+      });
+      drill.recorder.event('seed', `loaded ${user.description} in ${seconds.toFixed(2)} s`, { rows: user.rows });
+      return;
+    }
+    const loaded = await loadShopDataset(drill.db(), dataset.scale, dataset.seed);
     drill.recorder.measure('dataset', loaded);
-    drill.recorder.event(
-      'seed',
-      `loaded ${drill.scenario.dataset.fixture} at scale ${loaded.scale} in ${loaded.seconds.toFixed(2)} s`,
-      { rows: loaded.rows },
-    );
+    drill.recorder.event('seed', `loaded shop at scale ${loaded.scale} in ${loaded.seconds.toFixed(2)} s`, {
+      rows: loaded.rows,
+    });
   },
 };
 
@@ -183,7 +196,9 @@ async function confirmDataRestored(drill: Drill): Promise<void> {
   const found: Record<string, number | string> = {};
   await withClient(drill.db(), async (c) => {
     for (const t of tables)
-      found[t] = await rowCount(c, t, baselinePart(baseline.keys, t)).catch((err: Error) => `error: ${err.message}`);
+      found[t] = await rowCount(c, t, baselinePart(baseline.keys, t, drill.workload.acks)).catch(
+        (err: Error) => `error: ${err.message}`,
+      );
     if (whole) found[LEDGER_TABLE] = await rowCount(c, LEDGER_TABLE).catch((err: Error) => `error: ${err.message}`);
   });
   const wrong = tables.filter((t) => found[t] !== baseline.rowCounts[t]);

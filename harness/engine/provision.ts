@@ -10,7 +10,9 @@ import { recoveryDefinition } from '../recoveries/index.js';
 import { provisionStandbys } from '../topology/standbys.js';
 import { withClient } from '../util/pg-client.js';
 import { ACK_FILE, CHANGE_FILE } from '../workload/ack-files.js';
+import { datasetKind } from '../datasets/user-dataset.js';
 import { ledgerOnlyProfile, shopProfile } from '../workload/profiles.js';
+import { statementsProfile } from '../workload/statements-profile.js';
 import { WorkloadWriter } from '../workload/writer.js';
 import { DRILL_DATABASE, type Drill, type DrillSetup } from './context.js';
 import { describeEnvironment } from './describe-environment.js';
@@ -69,8 +71,9 @@ export async function provision(
 
   const workload = new WorkloadWriter({
     rate: scenario.workload.ledger.rate,
-    profile:
-      scenario.dataset.fixture === 'shop' && scenario.workload.datasetWrites
+    profile: scenario.workload.statements
+      ? statementsProfile(scenario.workload.statements)
+      : datasetKind(scenario.dataset) === 'shop' && scenario.workload.datasetWrites
         ? shopProfile(setup.runId)
         : ledgerOnlyProfile(),
     ackFile: join(setup.outDir, ACK_FILE),

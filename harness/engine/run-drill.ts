@@ -1,6 +1,7 @@
 import type { AnyScenario, ScenarioKind, ScenarioOfKind } from '../scenario/kinds.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { migrationPlan } from '../migrations/plan.js';
+import { restoreTestPlan } from '../restore-tests/plan.js';
 import { drillPlan } from './drill-plan.js';
 import type { Journal } from './journal.js';
 import type { ScenarioPlan } from './plan.js';
@@ -14,6 +15,7 @@ const plans: {
 } = {
   Drill: drillPlan,
   Migration: migrationPlan,
+  RestoreTest: restoreTestPlan,
 };
 
 /** Runs one loaded scenario, of any kind, and returns its journal; never throws for a failed run. */

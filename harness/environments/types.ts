@@ -24,6 +24,8 @@ export interface ObjectStoreConnection {
   forcePathStyle: boolean;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Key under the prefix where archived WAL lives (default "wal/"); a restore test reads the user's layout. */
+  walDir?: string;
   /** PEM of a self-signed CA when the endpoint is TLS (embedded + pgBackRest), as the harness reads it. */
   caCertFile?: string;
   /** The same CA as processes inside an instance read it. */
@@ -45,7 +47,11 @@ export type PgTool =
   | 'pgbench'
   | 'pg_isready'
   | 'initdb'
-  | 'pgbackrest';
+  | 'pgbackrest'
+  // barman-cloud (Debian barman-cli-cloud): restore tests of CloudNativePG / Barman object-store backups.
+  | 'barman-cloud-backup-list'
+  | 'barman-cloud-restore'
+  | 'barman-cloud-wal-restore';
 
 export interface ToolRun {
   /** Arguments after the tool name. Paths are in the instance's own filesystem namespace. */

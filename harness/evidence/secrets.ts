@@ -15,9 +15,20 @@ export function registerScenarioSecrets(journal: Journal, env: NodeJS.ProcessEnv
 }
 
 export function secretEnvNames(journal: Journal): string[] {
-  const store = journal.scenario.parsed.environment?.objectStore;
-  if (!store || store.kind !== 's3') return [];
-  return [store.accessKeyId.env, store.secretAccessKey.env];
+  const parsed = journal.scenario.parsed;
+  const names: string[] = [];
+  const store = parsed.environment?.objectStore;
+  if (store?.kind === 's3') names.push(store.accessKeyId.env, store.secretAccessKey.env);
+  // Restore tests: the source bucket's keys and the DSNs of reference databases.
+  if (parsed.kind === 'RestoreTest') {
+    names.push(parsed.source.objectStore.accessKeyId.env, parsed.source.objectStore.secretAccessKey.env);
+    for (const step of parsed.verify) {
+      if ('compareWith' in step) names.push(step.compareWith.env);
+      if ('schemaDiff' in step && 'reference' in step.schemaDiff) names.push(step.schemaDiff.reference.env);
+    }
+  } else if (parsed.kind === 'Drill')
+    for (const step of parsed.verify) if ('compareWith' in step) names.push(step.compareWith.env);
+  return [...new Set(names)];
 }
 
 /** True when the bytes still hold a registered secret; read as latin1 so binary files are scanned byte for byte. */

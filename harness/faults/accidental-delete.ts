@@ -7,18 +7,19 @@ import { lostWrites } from '../measurement/rpo.js';
 import { readSurvival } from '../measurement/survival.js';
 import { now } from '../util/clock.js';
 import { withClient } from '../util/pg-client.js';
-import { baselinePart, rowCount } from '../verification/table-probes.js';
+import { baselinePart, fingerprint, rowCount } from '../verification/table-probes.js';
 import { LEDGER_TABLE } from '../workload/ledger-table.js';
 import { sqlStatements } from '../scenario/sql-statements.js';
 import { archiveDamageFields, archiveDamageProblems, damageArchive } from './archive-damage.js';
-import { defineFault, type FaultRecord } from './types.js';
+import { defineFault, type Damage, type FaultRecord } from './types.js';
 
 export const accidentalDeleteSpec = z.strictObject({
   type: z.literal('accidental-delete'),
   sql: z
     .string()
-    .regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE)\b/i, 'a DELETE, DROP TABLE or TRUNCATE statement')
-    .superRefine(oneStatement),
+    .regex(/^\s*(DELETE|DROP\s+TABLE|TRUNCATE|UPDATE)\b/i, 'a DELETE, DROP TABLE, TRUNCATE or UPDATE statement')
+    .superRefine(oneStatement)
+    .describe('the statement run by mistake, e.g. DELETE FROM customers, or an UPDATE that forgot its WHERE'),
   ...archiveDamageFields,
 });
 
@@ -32,10 +33,10 @@ function oneStatement(sql: string, ctx: z.RefinementCtx): void {
     });
 }
 
-/** The table a DELETE / DROP TABLE / TRUNCATE statement names. */
+/** The table a DELETE / DROP TABLE / TRUNCATE / UPDATE statement names. */
 export function targetTable(sql: string): string {
   const m =
-    /^\s*(?:DELETE\s+FROM|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?("?[A-Za-z_][\w.]*"?)/i.exec(
+    /^\s*(?:DELETE\s+FROM|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|TRUNCATE(?:\s+TABLE)?|UPDATE)\s+(?:ONLY\s+)?("?[A-Za-z_][\w.]*"?)/i.exec(
       sql,
     );
   if (!m) throw new DrillError('invalid-config', `fault.sql: cannot tell which table "${sql}" changes`);
@@ -49,7 +50,7 @@ export function targetTable(sql: string): string {
 export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec>>({
   damage: (spec) => {
     try {
-      return [{ kind: 'table', name: targetTable(spec.sql) }];
+      return [tableDamage(spec.sql, targetTable(spec.sql))];
     } catch {
       return [];
     }
@@ -83,7 +84,7 @@ export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec
       const record: FaultRecord = {
         at,
         description: `${spec.sql.trim()} (txid ${txid}${result.rowCount !== null ? `, ${result.rowCount} rows` : ''})`,
-        damaged: [{ kind: 'table', name: table }],
+        damaged: [tableDamage(spec.sql, table)],
         txid,
         lsnBefore,
         lsn: after.rows[0]!.lsn,
@@ -98,7 +99,7 @@ export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec
   },
   async detect(drill, spec) {
     const table = targetTable(spec.sql);
-    const damaged = await damagedTables(drill);
+    const damaged = await damagedTables(drill, /^\s*UPDATE\b/i.test(spec.sql) ? [table] : []);
     const seen = Object.keys(damaged).length > 0;
     drill.recorder.check({
       name: `data loss detected in ${table}`,
@@ -115,7 +116,12 @@ export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec
     if (!seen) throw new DrillError('failed', `the fault "${spec.sql}" had no visible effect`);
     // A cascade reaches further than the statement names: every table that lost rows is damage to prove back.
     const tables = [table, ...Object.keys(damaged).filter((t) => t !== table)];
-    if (drill.fault) drill.fault = { ...drill.fault, tables, damaged: tables.map((name) => ({ kind: 'table', name })) };
+    if (drill.fault)
+      drill.fault = {
+        ...drill.fault,
+        tables,
+        damaged: tables.map((name) => tableDamage(name === table ? spec.sql : '', name)),
+      };
   },
 });
 
@@ -144,15 +150,29 @@ async function destroy(
   }
 }
 
-/** Tables whose baseline rows or acknowledged workload rows are gone now, with what was seen. */
-async function damagedTables(drill: Drill): Promise<Record<string, string>> {
+/** An UPDATE changes rows instead of removing them: only their content proves them back. */
+function tableDamage(sql: string, name: string): Damage {
+  return /^\s*UPDATE\b/i.test(sql) ? { kind: 'table', name, content: true } : { kind: 'table', name };
+}
+
+/**
+ * Tables whose baseline rows or acknowledged workload rows are gone or changed now, with what was seen. Rows
+ * an UPDATE changed keep their count: the fingerprint of the baseline part shows them.
+ */
+export async function damagedTables(
+  drill: Drill,
+  changedOnly: readonly string[] = [],
+): Promise<Record<string, string>> {
   const baseline = drill.baseline;
   const out: Record<string, string> = {};
   await withClient(drill.db(), async (c) => {
     for (const [t, n] of Object.entries(baseline?.rowCounts ?? {})) {
       try {
-        const count = await rowCount(c, t, baselinePart(baseline?.keys, t));
+        const part = baselinePart(baseline?.keys, t, drill.workload.acks);
+        const count = await rowCount(c, t, part);
         if (count !== n) out[t] = `${count} of ${n} baseline rows`;
+        else if (changedOnly.includes(t) && (await fingerprint(c, t, part)) !== baseline?.fingerprints[t])
+          out[t] = `${count} baseline rows, their content changed (fingerprint differs)`;
       } catch (err) {
         out[t] = `error: ${(err as Error).message}`;
       }

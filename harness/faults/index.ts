@@ -5,6 +5,7 @@ import { clusterLoss, clusterLossSpec } from './cluster-loss.js';
 import { corruption, corruptionSpec } from './corruption.js';
 import { diskFull, diskFullSpec } from './disk-full.js';
 import { primaryFailure, primaryFailureSpec } from './primary-failure.js';
+import { sqlFault, sqlFaultSpec } from './sql.js';
 import type { FaultDefinition } from './types.js';
 
 /** Every fault's scenario spec; `fault.type` selects one. One module per fault, registered here and below. */
@@ -15,6 +16,7 @@ export const faultSchema = z.discriminatedUnion('type', [
   clusterLossSpec,
   primaryFailureSpec,
   archiveFailureSpec,
+  sqlFaultSpec,
 ]);
 
 export type FaultSpec = z.output<typeof faultSchema>;
@@ -28,6 +30,7 @@ export const faults: { [K in FaultType]: FaultDefinition<FaultSpecOf<K>> } = {
   'cluster-loss': clusterLoss,
   'primary-failure': primaryFailure,
   'archive-failure': archiveFailure,
+  sql: sqlFault,
 };
 
 export const FAULT_TYPES = faultSchema.options.map((o) => o.shape.type.value);

@@ -3,7 +3,8 @@ import type { Scenario } from '../scenario/schema.js';
 
 /** Something a fault destroys, which verification must then prove is back. */
 export type Damage =
-  | { kind: 'table'; name: string }
+  /** `content`: rows were changed, not removed (an UPDATE): only a fingerprint or a SQL check proves them back. */
+  | { kind: 'table'; name: string; content?: true }
   /** The whole cluster (its data directory, or its node): every table and the ledger. */
   | { kind: 'cluster'; name: string }
   /** A volume ran full: every table and the ledger are at risk. */

@@ -21,10 +21,14 @@ export async function readSurvival(
   const ledger = new Set(
     (await c.query<{ seq: string }>(`SELECT seq::text AS seq FROM ${LEDGER_TABLE}`)).rows.map((r) => Number(r.seq)),
   );
-  const wanted = new Map<string, { keys: Set<string>; columns: Set<string> }>();
+  const wanted = new Map<string, { keys: Set<string>; columns: Set<string>; keyColumn?: string }>();
   for (const a of acks)
     for (const ch of a.changes) {
-      const w = wanted.get(ch.table) ?? { keys: new Set(), columns: new Set() };
+      const w = wanted.get(ch.table) ?? {
+        keys: new Set(),
+        columns: new Set(),
+        ...(ch.keyColumn ? { keyColumn: ch.keyColumn } : {}),
+      };
       w.keys.add(ch.key);
       if (ch.column) w.columns.add(ch.column);
       if (ch.witness) w.columns.add(ch.witness.column);
@@ -32,11 +36,18 @@ export async function readSurvival(
     }
   const rows = new Map<string, Map<string, Record<string, string | null>>>();
   const unreadable: Record<string, string> = {};
-  for (const [table, { keys, columns }] of wanted) {
-    const key = baseline?.keys[table] ?? { column: 'id', type: 'bigint' };
+  for (const [table, { keys, columns, keyColumn }] of wanted) {
+    const integer = baseline?.keys[table] ?? (keyColumn ? undefined : { column: 'id', type: 'bigint' });
+    // A user's key that is not the table's integer primary key is compared as text (any type, no index needed).
+    const key = integer && (!keyColumn || keyColumn === integer.column) ? integer : undefined;
+    const column = key?.column ?? keyColumn!;
     const cols = [...columns].map((col) => `${quoteIdent(col)}::text AS ${quoteIdent(col)}`);
-    const sql = `SELECT ${quoteIdent(key.column)}::text AS key${cols.length ? `, ${cols.join(', ')}` : ''}
-                   FROM ${quoteIdent(table)} WHERE ${quoteIdent(key.column)} = ANY($1::text[]::${key.type}[])`;
+    const sql = `SELECT ${quoteIdent(column)}::text AS key${cols.length ? `, ${cols.join(', ')}` : ''}
+                   FROM ${quoteIdent(table)} WHERE ${
+                     key
+                       ? `${quoteIdent(column)} = ANY($1::text[]::${key.type}[])`
+                       : `${quoteIdent(column)}::text = ANY($1::text[])`
+                   }`;
     try {
       const r = await c.query<Record<string, string | null>>(sql, [[...keys]]);
       rows.set(table, new Map(r.rows.map(({ key: k, ...values }) => [String(k), values])));

@@ -98,7 +98,7 @@ export async function checkDamagedTablesOn(
     if (opts.lockTimeoutMs) await c.query(`SET lock_timeout = ${opts.lockTimeoutMs}`);
     for (const table of tables) {
       const expected = drill.baseline?.rowCounts[table];
-      const actual = await rowCount(c, table, baselinePart(drill.baseline?.keys, table)).catch(
+      const actual = await rowCount(c, table, baselinePart(drill.baseline?.keys, table, drill.workload.acks)).catch(
         (err: Error & { code?: string }) => (err.code === '55P03' ? 'locked' : `error: ${err.message}`),
       );
       if (actual === 'locked') {

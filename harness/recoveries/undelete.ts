@@ -63,7 +63,7 @@ async function copyBack(drill: Drill, side: PgInstance): Promise<Record<string, 
       ).rows[0]!.ok;
       if (!exists) await recreateTable(drill, side, table);
       // Tables the fault did not touch are left alone; the others get every missing row back.
-      const before = await rowCount(primary, table, baselinePart(baseline.keys, table));
+      const before = await rowCount(primary, table, baselinePart(baseline.keys, table, drill.workload.acks));
       const damaged = drill.fault?.tables?.includes(table) ?? false;
       if (!damaged && before === baseline.rowCounts[table]) continue;
       await primary.query('BEGIN');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { migrationScenarioSchema } from '../migrations/schema.js';
+import { restoreTestSchema } from '../restore-tests/schema.js';
 import { scenarioSchema } from './schema.js';
 
 /**
@@ -7,7 +8,11 @@ import { scenarioSchema } from './schema.js';
  * one loader, engine, journal, reports and exit codes. A new kind adds its schema here and its runner in
  * harness/engine/scenario-runners.ts.
  */
-export const scenarioDocumentSchema = z.discriminatedUnion('kind', [scenarioSchema, migrationScenarioSchema]);
+export const scenarioDocumentSchema = z.discriminatedUnion('kind', [
+  scenarioSchema,
+  migrationScenarioSchema,
+  restoreTestSchema,
+]);
 
 export type AnyScenario = z.output<typeof scenarioDocumentSchema>;
 export type ScenarioKind = AnyScenario['kind'];

@@ -48,7 +48,7 @@ describe('scenario validation', () => {
   it('lists the fault types when fault.type is unknown', () => {
     const [p] = problemsOf(valid + 'fault:\n  type: accidental-deletion\n  sql: DELETE FROM customers\n');
     expect(p).toBe(
-      'scenarios/x.yaml:6:9: fault.type must be one of "accidental-delete", "corruption", "disk-full", "cluster-loss", "primary-failure", "archive-failure"',
+      'scenarios/x.yaml:6:9: fault.type must be one of "accidental-delete", "corruption", "disk-full", "cluster-loss", "primary-failure", "archive-failure", "sql"',
     );
   });
 

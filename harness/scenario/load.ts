@@ -22,6 +22,14 @@ export interface LoadedScenario<S extends AnyScenario = AnyScenario> {
   objectives: Objective[];
 }
 
+/** Narrows a loaded scenario to one kind (`isKind(loaded, 'Drill')`). */
+export function isKind<K extends ScenarioKind>(
+  loaded: LoadedScenario,
+  kind: K,
+): loaded is LoadedScenario<ScenarioOfKind<K>> {
+  return loaded.scenario.kind === kind;
+}
+
 export interface ScenarioProblem {
   file: string;
   line: number;

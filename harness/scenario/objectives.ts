@@ -17,6 +17,8 @@ export interface Objective {
 export const METRIC_ALIASES: Record<string, string> = {
   rto: 'rto.serviceSeconds',
   rpo: 'rpo.lostAckedWrites',
+  restore: 'restore.seconds',
+  backupAge: 'backup.ageSeconds',
 };
 
 /** Measurement paths objectives may name, with their unit. */
@@ -35,6 +37,8 @@ export const KNOWN_METRICS: Record<string, MetricUnit> = {
   'migration.freezeSeconds': 'seconds',
   'migration.copy.seconds': 'seconds',
   'migration.divergentRows': 'count',
+  'restore.seconds': 'seconds',
+  'backup.ageSeconds': 'seconds',
 };
 
 const UNIT_FACTORS: Record<string, { unit: MetricUnit; factor: number }> = {

@@ -5,6 +5,9 @@ import { recoverySchema } from '../recoveries/index.js';
 import { detectSpec } from '../detection/spec.js';
 import { duration, identifier, objectKeyPrefix, secretRef, sqlIdentifier } from './fields.js';
 import { parseObjective } from './objectives.js';
+import { dumpFormatSpec } from '../restore-tests/formats/dump.js';
+import { selectSchema } from '../restore-tests/select-spec.js';
+import { compareWithSpec, sqlAssertionSpec } from '../verification/user-check-specs.js';
 
 export { backupSchema, faultSchema, recoverySchema };
 export type { BackupMethod, BackupSpec } from '../backups/index.js';
@@ -32,7 +35,8 @@ export const objectivesSchema = z
   );
 
 const embeddedStore = z.strictObject({ kind: z.literal('embedded'), tls: z.boolean().optional() });
-const s3Store = z.strictObject({
+/** An external S3 bucket; also the source of a restore test (harness/restore-tests/schema.ts). */
+export const s3StoreSchema = z.strictObject({
   kind: z.literal('s3'),
   endpoint: z.string().url().optional(),
   bucket: z.string().min(3),
@@ -44,7 +48,7 @@ const s3Store = z.strictObject({
   accessKeyId: secretRef,
   secretAccessKey: secretRef,
 });
-export const objectStoreSchema = z.discriminatedUnion('kind', [embeddedStore, s3Store]);
+export const objectStoreSchema = z.discriminatedUnion('kind', [embeddedStore, s3StoreSchema]);
 
 const volumeSchema = z.strictObject({
   sizeMB: z.number().int().min(48).describe('size-limited volume for the data directory'),
@@ -116,16 +120,72 @@ export const environmentSchema = z.strictObject({
   kubernetes: kubernetesSchema.optional(),
 });
 
-export const datasetSchema = z.strictObject({
-  fixture: z.enum(['shop']).default('shop'),
-  scale: z
-    .number()
-    .int()
+/** A pg_dump of the user's own database from their bucket: the newest (or selected) of a restore-test source. */
+const datasetDumpSource = z.strictObject({
+  objectStore: s3StoreSchema,
+  format: dumpFormatSpec.default({ type: 'dump', match: '\\.(sql\\.gz|sql|dump|pgdump|backup)$' }),
+  select: selectSchema,
+});
+
+export const datasetSchema = z
+  .strictObject({
+    fixture: z
+      .enum(['shop'])
+      .optional()
+      .describe('the built-in shop dataset (the default when no other source is given)'),
+    sql: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("the user's schema and data: SQL files run in order with psql, relative to the scenario file"),
+    dump: z
+      .union([z.string().min(1), z.strictObject({ source: datasetDumpSource })])
+      .optional()
+      .describe(
+        "a pg_dump of the user's own database: a file (custom or plain, .gz too), or { source } to take the newest from their bucket",
+      ),
+    pgbench: z
+      .strictObject({ scale: z.number().int().min(1).max(10_000).default(1) })
+      .optional()
+      .describe('pgbench -i at this scale: pgbench_accounts holds 100,000 rows per scale'),
+    scale: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .default(1000)
+      .describe('shop: number of customers; other tables scale with it'),
+    seed: z.number().int().default(42),
+  })
+  .superRefine((d, ctx) => {
+    const given = (['fixture', 'sql', 'dump', 'pgbench'] as const).filter((k) => d[k] !== undefined);
+    if (given.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `gives ${given.join(' and ')}; a dataset has one source`,
+        path: [given[1]!],
+      });
+  });
+
+/** One of the user's own writes: one statement, run with the ledger row in the same transaction. */
+export const workloadStatementSchema = z.strictObject({
+  sql: z
+    .string()
+    .regex(/^\s*(INSERT|UPDATE)\b[\s\S]*\bRETURNING\b/i, 'an INSERT or UPDATE with a RETURNING clause')
+    .describe(
+      "e.g. INSERT INTO events(kind, payload) VALUES ('drill', $seq) RETURNING id, payload; $seq is the write's number",
+    ),
+  table: sqlIdentifier.describe('the table it writes'),
+  key: z.string().min(1).describe('the key column of the row it writes (in RETURNING)'),
+  witness: z
+    .string()
     .min(1)
-    .max(10_000_000)
-    .default(1000)
-    .describe('number of customers; other tables scale with it'),
-  seed: z.number().int().default(42),
+    .optional()
+    .describe(
+      "a column only this write's row has (e.g. one holding $seq), in RETURNING: keys are reused after a restore",
+    ),
+  sets: z.string().min(1).optional().describe('UPDATE: the column whose new value proves the write (in RETURNING)'),
+  weight: z.number().int().min(1).default(1).describe('how often it runs relative to the others'),
 });
 
 export const workloadSchema = z.strictObject({
@@ -144,6 +204,11 @@ export const workloadSchema = z.strictObject({
     .describe(
       "each write also changes the dataset (the fixture's own writes: new orders, status updates), not only the ledger",
     ),
+  statements: z
+    .array(workloadStatementSchema)
+    .min(1)
+    .optional()
+    .describe("the user's own writes, instead of the fixture's; RPO is counted per table of their schema"),
   after: duration
     .default('2s')
     .describe('how long the workload keeps running on the recovered primary before verification'),
@@ -156,6 +221,8 @@ export const verifyStepSchema = z.union(
     z.strictObject({ sequences: z.literal(true) }),
     z.strictObject({ schemaDiff: z.literal(true) }),
     z.strictObject({ amcheck: z.literal(true) }),
+    sqlAssertionSpec,
+    compareWithSpec,
     z.strictObject({
       archive: z
         .literal('complete')
@@ -173,7 +240,7 @@ export const verifyStepSchema = z.union(
   ],
   {
     error:
-      'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { archive: complete }, { ledger: complete | until-target }',
+      'must be one of { rowCounts: baseline }, { fingerprint: [tables] }, { sequences: true }, { schemaDiff: true }, { amcheck: true }, { archive: complete }, { ledger: complete | until-target }, { sql, expect }, { compareWith: { env }, tables }',
   },
 );
 
@@ -187,17 +254,20 @@ export const runbookSchema = z
   .refine((r) => r.url !== undefined || r.path !== undefined, { message: 'must have a url or a path' })
   .describe('the runbook (recovery procedure document) this drill follows');
 
+/** Every kind of scenario has this metadata. */
+export const metadataSchema = z.strictObject({
+  name: identifier,
+  description: z.string().default(''),
+  tags: z.array(identifier).default([]),
+  owner: z.string().min(1).optional().describe('who owns the system this drill protects (team or person)'),
+  runbook: runbookSchema.optional(),
+  rationale: z.string().min(1).optional().describe('the threat this drill rehearses, in words an auditor reads'),
+});
+
 export const scenarioSchema = z.strictObject({
   apiVersion: z.literal('drdrill/v1'),
   kind: z.literal('Drill'),
-  metadata: z.strictObject({
-    name: identifier,
-    description: z.string().default(''),
-    tags: z.array(identifier).default([]),
-    owner: z.string().min(1).optional().describe('who owns the system this drill protects (team or person)'),
-    runbook: runbookSchema.optional(),
-    rationale: z.string().min(1).optional().describe('the threat this drill rehearses, in words an auditor reads'),
-  }),
+  metadata: metadataSchema,
   objectives: objectivesSchema.default({}),
   deadline: duration.default('10m').describe('the whole drill times out after this'),
   environment: environmentSchema.default({
@@ -205,7 +275,7 @@ export const scenarioSchema = z.strictObject({
     postgres: { settings: {} },
     objectStore: { kind: 'embedded' },
   }),
-  dataset: datasetSchema.default({ fixture: 'shop', scale: 1000, seed: 42 }),
+  dataset: datasetSchema.default({ scale: 1000, seed: 42 }),
   workload: workloadSchema.default({ ledger: { rate: 100 }, before: '3s', datasetWrites: true, after: '2s' }),
   backup: z.array(backupSchema).default([]),
   fault: faultSchema.optional(),
@@ -215,6 +285,8 @@ export const scenarioSchema = z.strictObject({
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
+export type DatasetSpec = z.infer<typeof datasetSchema>;
+export type WorkloadStatement = z.infer<typeof workloadStatementSchema>;
 export type VerifyStep = z.infer<typeof verifyStepSchema>;
 export type Runbook = z.infer<typeof runbookSchema>;
 export type ObjectStoreSpec = z.infer<typeof objectStoreSchema>;

@@ -7,6 +7,8 @@ import type { MigrationScenario } from '../migrations/schema.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { settingProblem } from '../environments/server-settings.js';
 import { uncoverableDamage } from '../verification/coverage.js';
+import { datasetKind } from '../datasets/user-dataset.js';
+import { restoreTestProblems } from '../restore-tests/validate.js';
 import type { LoadedScenario } from './load.js';
 import { formatPath, locatePath, ofKind, ScenarioError, type ScenarioProblem } from './load.js';
 import type { Scenario } from './schema.js';
@@ -29,6 +31,7 @@ export function checkSemantics(loaded: LoadedScenario): void {
       message,
     });
   if (scenario.kind === 'Drill') checkDrill(ofKind(loaded, 'Drill'), add);
+  else if (scenario.kind === 'RestoreTest') restoreTestProblems(scenario, add);
   else checkMigration(scenario, add);
   if (problems.length) throw new ScenarioError(problems);
 }
@@ -45,7 +48,7 @@ function checkDrill(loaded: LoadedScenario<Scenario>, add: AddProblem): void {
   if (scenario.fault) {
     const fault = faultDefinition(scenario.fault.type);
     for (const p of fault.validate?.(scenario.fault, scenario) ?? []) add(['fault'], p);
-    const tables = scenario.dataset.fixture === 'shop' ? SHOP_TABLES : [];
+    const tables = datasetKind(scenario.dataset) === 'shop' ? SHOP_TABLES : [];
     for (const p of uncoverableDamage(fault.damage(scenario.fault), scenario.verify, tables)) add(['verify'], p);
   }
   for (const p of recoveryDefinition(scenario.recovery.procedure).validate?.(scenario.recovery, scenario) ?? [])

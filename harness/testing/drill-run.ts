@@ -17,5 +17,11 @@ export async function runScenario(
   const r = await runCli(['run', file, '--out', out, '--reporter', 'json', ...(opts.keep ? ['--keep'] : [])], {
     env: { DRDRILL_WORK_DIR: work, ...opts.env },
   });
-  return { r, j: journalOf(out, drill), dir: join(out, drill), work };
+  let j: Journal;
+  try {
+    j = journalOf(out, drill);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nCLI exit ${r.code}:\n${r.stdout}\n${r.stderr}`, { cause: err });
+  }
+  return { r, j, dir: join(out, drill), work };
 }

@@ -18,7 +18,7 @@ import { retryUntil } from '../util/retry.js';
 export async function startKeptInstance(
   workDir: string,
   instance: string,
-  runId?: string,
+  { runId, database = 'drdrill' }: { runId?: string | undefined; database?: string } = {},
 ): Promise<{ client: pg.Client; stop(): Promise<void> }> {
   // One work directory may hold several drills of one run: the journal's runId picks one.
   const [run] = readdirSync(workDir).filter((d) => d === `drdrill-${runId}` || (!runId && d.startsWith('drdrill-')));
@@ -48,7 +48,7 @@ export async function startKeptInstance(
     },
   );
   const exited = new Promise((r) => child.once('exit', r));
-  const conn = { host: '127.0.0.1', port, user: 'postgres', database: 'drdrill' };
+  const conn = { host: '127.0.0.1', port, user: 'postgres', database };
   const client = await retryUntil(
     `kept ${instance} accepting connections`,
     () => connectClient(conn),

@@ -1,9 +1,13 @@
-import type { Drill } from '../engine/context.js';
 import { DRILL_DATABASE } from '../engine/context.js';
+import type { Recorder } from '../engine/recorder.js';
+import type { PgInstance } from '../environments/types.js';
 
-/** pg_amcheck over heap and B-tree indexes of the drill database; exit 0 means no corruption found. */
-export async function verifyAmcheck(drill: Drill): Promise<void> {
-  const args = ['-d', DRILL_DATABASE, '--install-missing', '--heapallindexed', '--progress'];
+/** pg_amcheck over heap and B-tree indexes of a database (a drill's, or a restore test's); exit 0: none found. */
+export async function verifyAmcheck(
+  drill: { primary: PgInstance; recorder: Recorder },
+  database = DRILL_DATABASE,
+): Promise<void> {
+  const args = ['-d', database, '--install-missing', '--heapallindexed', '--progress'];
   const r = await drill.primary.runTool('pg_amcheck', { args, allowFailure: true });
   const output = (r.stdout + r.stderr).trim();
   // Exit 2 means corruption was found; any other non-zero exit is the tool failing to check.

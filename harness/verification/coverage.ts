@@ -1,6 +1,7 @@
 import type { CheckRecord } from '../engine/journal.js';
 import { damageName, type Damage } from '../faults/types.js';
 import type { VerifyStep } from '../scenario/schema.js';
+import { assertionTables, compareTables } from './user-check-specs.js';
 
 /**
  * The rule that makes a verdict truthful: after recovery, every object a fault damaged must be covered by a
@@ -14,18 +15,33 @@ export function stepCovers(step: VerifyStep): string[] {
   if ('fingerprint' in step) return step.fingerprint;
   if ('ledger' in step) return ['ledger'];
   if ('archive' in step) return ['archive'];
+  if ('sql' in step) return assertionTables(step);
+  if ('compareWith' in step) return compareTables(step).map((t) => t.table);
+  return [];
+}
+
+/** What proves a table's content (not only its row count) back: a fingerprint or a SQL check naming it. */
+function contentCovers(step: VerifyStep): string[] {
+  if ('fingerprint' in step) return step.fingerprint;
+  if ('sql' in step) return assertionTables(step);
   return [];
 }
 
 function howToCover(d: Damage): string {
   if (d.kind === 'archive') return 'add { archive: complete } to verify';
+  if (d.kind === 'table' && d.content)
+    return `add { fingerprint: [${d.name}] } (row counts do not show changed rows) to verify`;
   return d.kind === 'table'
     ? `add { rowCounts: baseline } or { fingerprint: [${d.name}] } to verify`
     : 'add { ledger: complete } (or until-target) and { rowCounts: baseline } to verify';
 }
 
-/** Whether what is covered proves a damaged object back. */
-function covers(d: Damage, covered: Set<string>, allTables: boolean): boolean {
+/**
+ * Whether what is covered proves a damaged object back. `content` (tables whose content a step checks) is
+ * known from the scenario only; after the run, the checks' own `covers` say what they proved.
+ */
+function covers(d: Damage, covered: Set<string>, allTables: boolean, content?: Set<string>): boolean {
+  if (d.kind === 'table' && d.content && content) return content.has(d.name);
   if (d.kind === 'table') return covered.has('*') || covered.has(d.name);
   if (d.kind === 'archive') return covered.has('archive');
   return covered.has('ledger') && allTables;
@@ -38,8 +54,9 @@ function covers(d: Damage, covered: Set<string>, allTables: boolean): boolean {
 export function uncoverableDamage(damage: Damage[], verify: VerifyStep[], tables: readonly string[]): string[] {
   const covered = new Set(verify.flatMap(stepCovers));
   const all = covered.has('*') || (tables.length > 0 && tables.every((t) => covered.has(t)));
+  const content = new Set(verify.flatMap(contentCovers));
   return damage
-    .filter((d) => !covers(d, covered, all))
+    .filter((d) => !covers(d, covered, all, content))
     .map((d) => `must check ${describe(d)}, which the fault damages: ${howToCover(d)}`);
 }
 

@@ -4,6 +4,7 @@ import type { VerifyStep } from '../scenario/schema.js';
 import { verifyAmcheck } from './amcheck.js';
 import { verifyArchiveRestore } from './archive-restore.js';
 import { verifySchemaDiff } from './schema-diff.js';
+import { verifyCompareWith, verifySqlAssertion } from './user-checks.js';
 import { verifyFingerprints, verifyRowCounts, verifySequences, type WriteSnapshot } from './table-checks.js';
 
 /** The data check of one verify step; the ledger step is evaluated by the engine once the workload stops. */
@@ -14,6 +15,8 @@ function dataCheck(drill: Drill, step: VerifyStep, writes: WriteSnapshot): Promi
   if ('schemaDiff' in step) return verifySchemaDiff(drill);
   if ('amcheck' in step) return verifyAmcheck(drill);
   if ('archive' in step) return verifyArchiveRestore(drill, writes);
+  if ('sql' in step) return verifySqlAssertion({ recorder: drill.recorder, conn: drill.db() }, step);
+  if ('compareWith' in step) return verifyCompareWith({ recorder: drill.recorder, conn: drill.db() }, step);
   return undefined;
 }
 

@@ -32,7 +32,7 @@ export async function verifyRowCounts(drill: Drill, writes: WriteSnapshot): Prom
   const baseline = requireBaseline(drill);
   await withClient(drill.db(), async (c) => {
     for (const [table, expected] of Object.entries(baseline.rowCounts)) {
-      const where = baselinePart(baseline.keys, table);
+      const where = baselinePart(baseline.keys, table, writes.acks);
       let actual: number | string;
       try {
         actual = await rowCount(c, table, where);
@@ -66,7 +66,7 @@ export async function verifyFingerprints(drill: Drill, tables: string[], writes:
   await withClient(drill.db(), async (c) => {
     for (const table of tables) {
       const expected = baseline.fingerprints[table];
-      const where = baselinePart(baseline.keys, table);
+      const where = baselinePart(baseline.keys, table, writes.acks);
       let actual: string;
       try {
         actual = await fingerprint(c, table, where);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Baseline } from '../engine/journal.js';
 import { LEDGER_TABLE } from '../workload/ledger-table.js';
+import type { Ack } from '../workload/writes.js';
 
 export function quoteIdent(name: string): string {
   return name
@@ -11,11 +12,23 @@ export function quoteIdent(name: string): string {
 
 /**
  * The rows of a table that existed at baseline time: those whose integer primary key is not above the
- * baseline's largest. The workload only adds rows above it, so this part must come back exactly.
+ * baseline's largest. The workload only adds rows above it, so this part must come back exactly. A table
+ * without an integer primary key (a user's table: a uuid key, no key at all) is whole, less the rows the
+ * workload wrote: those written in the transaction of a ledger row (their xmin), which holds even for writes
+ * acknowledged after `acks` was taken, and those `acks` name by witness (or key), which holds after a
+ * logical restore gave them new transaction ids.
  */
-export function baselinePart(keys: Baseline['keys'] | undefined, table: string): string {
+export function baselinePart(keys: Baseline['keys'] | undefined, table: string, acks: readonly Ack[] = []): string {
   const key = keys?.[table];
-  return key ? `${quoteIdent(key.column)} <= ${BigInt(key.max).toString()}` : 'true';
+  if (key) return `${quoteIdent(key.column)} <= ${BigInt(key.max).toString()}`;
+  const byLedger = `NOT coalesce(xmin::text::bigint = ANY (SELECT l.txid % 4294967296 FROM ${LEDGER_TABLE} l), false)`;
+  const inserted = acks.flatMap((a) => a.changes.filter((c) => c.table === table && c.op === 'insert'));
+  if (!inserted.length) return acks.length ? byLedger : 'true';
+  const byWitness = inserted.every((c) => c.witness && c.witness.column === inserted[0]!.witness?.column);
+  const column = byWitness ? inserted[0]!.witness!.column : (inserted[0]!.keyColumn ?? 'id');
+  const values = [...new Set(inserted.map((c) => (byWitness ? c.witness!.value : c.key)))];
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  return `${byLedger} AND NOT coalesce(${quoteIdent(column)}::text = ANY(ARRAY[${values.map(literal).join(',')}]::text[]), false)`;
 }
 
 /** Order-independent content fingerprint: row count plus the sum of per-row md5 prefixes. */

@@ -29,7 +29,9 @@ async function downloadOnce(
   name: string,
 ): Promise<{ data: Buffer; expected: string | undefined } | undefined> {
   try {
-    const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: store.key(walKey(name)) }));
+    const out = await store.client.send(
+      new GetObjectCommand({ Bucket: store.bucket, Key: store.key(walKey(name, store.conn.walDir)) }),
+    );
     return { data: Buffer.from(await out.Body!.transformToByteArray()), expected: out.Metadata?.sha256 };
   } catch (err) {
     const e = err as { $metadata?: { httpStatusCode?: number }; name?: string };

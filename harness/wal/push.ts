@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256, type ObjectStore } from '../objectstore/client.js';
 
-export const walKey = (name: string) => `wal/${name}`;
+/** Where a WAL file is archived, under the store's prefix (`walDir`: a user's own layout, default wal/). */
+export const walKey = (name: string, walDir = 'wal/') => `${walDir}${name}`;
 
 /**
  * Archives one WAL file. Idempotent: the same content already stored is a success (PostgreSQL retries

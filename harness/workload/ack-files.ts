@@ -5,8 +5,9 @@ import type { Ack, RowChange } from './writes.js';
  * can count lost writes independently of the drill's figures.
  * - ledger-acks.csv: `seq,ackAt,sentAt,target,txid,lsn,serverAt,kind` (epoch ms; the first four columns are
  *   the original format, later ones were added at the end).
- * - workload-changes.csv: `seq,table,op,key,column,value,witnessColumn,witnessValue`, one line per dataset row
- *   an acknowledged write changed (the witness is a value only that write's row has).
+ * - workload-changes.csv: `seq,table,op,key,column,value,witnessColumn,witnessValue,keyColumn`, one line per
+ *   dataset row an acknowledged write changed (the witness is a value only that write's row has; keyColumn is
+ *   set for users' statements, added at the end).
  */
 export const ACK_FILE = 'ledger-acks.csv';
 export const CHANGE_FILE = 'workload-changes.csv';
@@ -19,7 +20,7 @@ export function changeLines(a: Ack): string {
   return a.changes
     .map(
       (c) =>
-        `${a.seq},${c.table},${c.op},${c.key},${c.column ?? ''},${c.value ?? ''},${c.witness?.column ?? ''},${c.witness?.value ?? ''}\n`,
+        `${a.seq},${c.table},${c.op},${c.key},${c.column ?? ''},${c.value ?? ''},${c.witness?.column ?? ''},${c.witness?.value ?? ''},${c.keyColumn ?? ''}\n`,
     )
     .join('');
 }
@@ -48,11 +49,12 @@ export function parseAckFile(text: string): Ack[] {
 export function parseChangeFile(text: string): Map<number, RowChange[]> {
   const out = new Map<number, RowChange[]>();
   for (const line of text.split('\n').filter(Boolean)) {
-    const [seq, table, op, key, column, value, witnessColumn, witnessValue] = line.split(',');
+    const [seq, table, op, key, column, value, witnessColumn, witnessValue, keyColumn] = line.split(',');
     const list = out.get(Number(seq)) ?? [];
     list.push({
       table: table!,
       key: key!,
+      ...(keyColumn ? { keyColumn } : {}),
       op: op === 'update' ? 'update' : 'insert',
       ...(column ? { column } : {}),
       ...(value ? { value } : {}),

@@ -3,6 +3,8 @@ export interface RowChange {
   table: string;
   /** Primary key value of the row, as text. */
   key: string;
+  /** The column `key` is a value of, when it is not the table's integer primary key (users' statements). */
+  keyColumn?: string;
   op: 'insert' | 'update';
   /**
    * A column value only this write's row has (an email with the seq, a timestamp): after a point-in-time

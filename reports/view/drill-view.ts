@@ -13,10 +13,18 @@ import {
   verdictWord,
 } from '../format.js';
 import { auditOf } from '../../harness/evidence/audit-record.js';
+import { restoreTestHeadline } from '../restore-test-summary.js';
 import { plainSummary, procedureOf } from '../summary.js';
 import { ALERTS_ARTIFACT } from '../../harness/detection/spec.js';
 
 /** Everything a drill template shows, computed from the journal alone. */
+/** How a report names each kind of scenario. */
+const KIND_WORDS: Record<Journal['scenario']['parsed']['kind'], string> = {
+  Drill: 'Drill',
+  Migration: 'Migration',
+  RestoreTest: 'Restore test',
+};
+
 export function drillView(journal: Journal, opts: { charts: boolean }) {
   const scenario = journal.scenario.parsed;
   const rto = journal.measurements.rto;
@@ -39,50 +47,55 @@ export function drillView(journal: Journal, opts: { charts: boolean }) {
     drdrillVersion: journal.drdrillVersion,
     schemaVersion: journal.schemaVersion,
     summary: plainSummary(journal),
-    kind: scenario.kind,
+    kind: KIND_WORDS[scenario.kind],
     fault: scenario.kind === 'Drill' && scenario.fault ? scenario.fault.type : 'none',
     procedure: procedureOf(journal),
     procedureLine:
       scenario.kind === 'Migration'
         ? `migration: ${procedureOf(journal)}`
-        : `fault: ${scenario.fault ? scenario.fault.type : 'none'} · recovery: ${procedureOf(journal)}`,
+        : scenario.kind === 'RestoreTest'
+          ? procedureOf(journal)
+          : `fault: ${scenario.fault ? scenario.fault.type : 'none'} · recovery: ${procedureOf(journal)}`,
     headline:
       scenario.kind === 'Migration'
         ? migrationHeadline(journal)
-        : [
-            ...(detection
-              ? [
-                  {
-                    label: `time to detect (${detection.alert} firing)`,
-                    value: detection.firingSeconds !== undefined ? formatSeconds(detection.firingSeconds) : 'not fired',
-                    id: 'time-to-detect',
-                  },
-                ]
-              : []),
-            {
-              label: 'RTO (service back)',
-              value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
-              id: 'rto-service',
-            },
-            ...(rto?.dataRestoredSeconds !== undefined
-              ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
-              : []),
-            { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
-            {
-              label: 'RPO (acknowledged writes lost)',
-              value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
-              id: 'rpo-lost',
-            },
-            ...(rpo?.lostBeforeTarget !== undefined
-              ? [
-                  {
-                    label: 'lost before recovery target',
-                    value: formatCount(rpo.lostBeforeTarget),
-                    id: 'rpo-before-target',
-                  },
-                ]
-              : []),
-          ],
+        : scenario.kind === 'RestoreTest'
+          ? restoreTestHeadline(journal)
+          : [
+              ...(detection
+                ? [
+                    {
+                      label: `time to detect (${detection.alert} firing)`,
+                      value:
+                        detection.firingSeconds !== undefined ? formatSeconds(detection.firingSeconds) : 'not fired',
+                      id: 'time-to-detect',
+                    },
+                  ]
+                : []),
+              {
+                label: 'RTO (service back)',
+                value: `${rtoValue(rto?.serviceSeconds)}${rto?.outage === 'none' && !journal.simulated ? ' (writes never stopped)' : ''}`,
+                id: 'rto-service',
+              },
+              ...(rto?.dataRestoredSeconds !== undefined
+                ? [{ label: 'RTO (data restored)', value: rtoValue(rto.dataRestoredSeconds), id: 'rto-data-restored' }]
+                : []),
+              { label: 'RTO (data verified)', value: rtoValue(rto?.verifiedSeconds), id: 'rto-verified' },
+              {
+                label: 'RPO (acknowledged writes lost)',
+                value: rpo?.lostAckedWrites === undefined ? '—' : formatCount(rpo.lostAckedWrites),
+                id: 'rpo-lost',
+              },
+              ...(rpo?.lostBeforeTarget !== undefined
+                ? [
+                    {
+                      label: 'lost before recovery target',
+                      value: formatCount(rpo.lostBeforeTarget),
+                      id: 'rpo-before-target',
+                    },
+                  ]
+                : []),
+            ],
     objectives: journal.objectives.map((o) => ({
       label: metricLabel(o.metric),
       source: o.source,

@@ -16,7 +16,7 @@ const PROCEDURES = {
 
 /** Counted on the kept target itself, from the writer's own files: acknowledged writes it does not hold. */
 async function lostOnKeptTarget(work: string, out: string, j: Journal): Promise<Record<string, number>> {
-  const kept = await startKeptInstance(work, 'target', j.runId);
+  const kept = await startKeptInstance(work, 'target', { runId: j.runId });
   try {
     const dir = join(out, j.drill);
     const lost: Record<string, number> = {

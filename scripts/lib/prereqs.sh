@@ -61,9 +61,11 @@ ensure_optional() {
 
 # What the tests use beyond the runtime: pgBackRest (pgbackrest drills, the local PostgreSQL image), Chromium
 # (HTML and PDF reports), pdftotext (reads the PDFs back), promtool, the Pushgateway and the exporters
-# (monitoring/, harness/metrics/).
+# (monitoring/, harness/metrics/), and the tools users take their backups with, for restore tests: the aws CLI
+# (by its Debian path: a pyenv shim may shadow it on PATH) and barman-cloud (CloudNativePG's format).
 ensure_test_tools() {
   ensure_optional pgbackrest:pgbackrest chromium:chromium pdftotext:poppler-utils \
+    /usr/bin/aws:awscli barman-cloud-backup:barman-cli-cloud \
     promtool:prometheus prometheus-pushgateway:prometheus-pushgateway \
     prometheus-postgres-exporter:prometheus-postgres-exporter prometheus-node-exporter:prometheus-node-exporter
 }

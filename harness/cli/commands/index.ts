@@ -1,6 +1,7 @@
 import type { Command } from '../define-command.js';
 import annotate from './annotate.js';
 import audit from './audit.js';
+import backups from './backups.js';
 import evidence from './evidence.js';
 import gc from './gc.js';
 import kind from './kind.js';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   report,
   evidence,
   audit,
+  backups,
   annotate,
   schema,
   wal,

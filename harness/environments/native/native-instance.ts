@@ -265,7 +265,12 @@ export class NativeInstance implements PgInstance {
   }
 
   async runTool(tool: PgTool, run: ToolRun): Promise<ToolResult> {
-    const file = tool === 'pgbackrest' ? (this._deps.pgbackrestBin ?? 'pgbackrest') : join(this._deps.binDir, tool);
+    const file =
+      tool === 'pgbackrest'
+        ? (this._deps.pgbackrestBin ?? 'pgbackrest')
+        : tool.startsWith('barman-cloud-')
+          ? `/usr/bin/${tool}`
+          : join(this._deps.binDir, tool);
     const account = this._deps.account;
     return runProcess(...this._command(file, run.args), {
       env: { ...this._env(), ...run.env },

@@ -22,7 +22,7 @@ describe('negative migration drills (fault injection, real PostgreSQL)', () => {
     expect(counts.message).toMatch(/^payments: \d+ rows on the source, 0 on the target$/);
     // The cutover was called off: the application never wrote to the target.
     expect(skipped.measurements.migration!.writeDowntimeSeconds).toBeUndefined();
-    const target = await startKeptInstance(work, 'target', skipped.runId);
+    const target = await startKeptInstance(work, 'target', { runId: skipped.runId });
     try {
       const count = async (t: string) =>
         (await target.client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0]!.n;
@@ -40,7 +40,7 @@ describe('negative migration drills (fault injection, real PostgreSQL)', () => {
     for (const seq of ['customers_id_seq', 'orders_id_seq', 'order_items_id_seq', 'payments_id_seq'])
       expect(forgot.reason).toContain(`public.${seq}`);
     // Independently: the kept target holds customers above what its own sequence would hand out next.
-    const kept = await startKeptInstance(work, 'target', forgot.runId);
+    const kept = await startKeptInstance(work, 'target', { runId: forgot.runId });
     try {
       const row = (
         await kept.client.query<{ seq: string; max: string }>(
