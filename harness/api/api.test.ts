@@ -42,7 +42,7 @@ describe('validating scenarios through the API', () => {
           line: 4,
           col: 12,
           path: 'dataset.scael',
-          message: 'is not a known key; expected one of "fixture", "scale", "seed"',
+          message: 'is not a known key; expected one of "fixture", "sql", "dump", "pgbench", "scale", "seed"',
         },
       ],
     });
@@ -79,7 +79,8 @@ describe('validating scenarios through the API', () => {
   it('defineDrill applies the defaults of a YAML file, and throws the problems on a mistake', () => {
     const drill = defineDrill({ apiVersion: 'drdrill/v1', kind: 'Drill', metadata: { name: 'defaults' } });
     if (drill.scenario.kind !== 'Drill') throw new Error('defineDrill made a Drill');
-    expect(drill.scenario.dataset).toEqual({ fixture: 'shop', scale: 1000, seed: 42 });
+    // No sql, dump or pgbench: the shop fixture at its default scale.
+    expect(drill.scenario.dataset).toEqual({ scale: 1000, seed: 42 });
     expect(drill.scenario.environment.objectStore).toEqual({ kind: 'embedded' });
     expect(drill.source).toContain('name: defaults');
     expect(drill.sha256).toMatch(/^[0-9a-f]{64}$/);

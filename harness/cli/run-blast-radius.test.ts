@@ -121,7 +121,7 @@ describe('the blast radius of archive damage on a shared bucket', () => {
     const r = await runCli(['validate', join(dir, 'climb.yaml'), join(dir, 'pgbackrest.yaml')]);
     expect(r.code).toBe(EXIT_CODES['invalid-config']);
     expect(r.stderr.trim().split('\n')).toEqual([
-      `${join(dir, 'climb.yaml')}:10:13: environment.objectStore.prefix must be a key prefix of plain segments such as "team/backups" (no "..", ".", "//", leading "/" or control characters)`,
+      `${join(dir, 'climb.yaml')}:10:13: environment.objectStore.prefix must be empty (the bucket root) or a key prefix of plain segments such as "team/backups" (no "..", ".", "//", leading "/" or control characters)`,
       expect.stringMatching(/pgbackrest\.yaml:\d+:\d+: backup\[0\] pgBackRest needs an https:\/\/ S3 endpoint$/),
       expect.stringMatching(
         /pgbackrest\.yaml:\d+:\d+: fault removeWalSegment removes a segment of the WAL archive that drdrill writes: it needs backup: \[\{ method: basebackup, archiveWal: true \}\]$/,

@@ -69,7 +69,7 @@ describe('interrupting and timing out a drill', () => {
       const r = await runCli(args, { env: { DRDRILL_WORK_DIR: work } });
       expect(r.code).toBe(EXIT_CODES['invalid-config']);
       expect(r.stderr).toContain(
-        `${join(dir, 'bad.yaml')}:5:12: dataset.scael is not a known key; expected one of "fixture", "scale", "seed"`,
+        `${join(dir, 'bad.yaml')}:5:12: dataset.scael is not a known key; expected one of "fixture", "sql", "dump", "pgbench", "scale", "seed"`,
       );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }

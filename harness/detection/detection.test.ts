@@ -131,7 +131,7 @@ describe('detect in a scenario', () => {
       "scenarios/x.yaml:7:44: detect.within (20m) must be shorter than the drill's deadline (10m)",
     ]);
     expect(problems(scenario('detect: { alert: WALArchivingLag, replace: { "> 6000": "> 1" } }'))[0]).toMatch(
-      /detect\.replace\.> 6000 does not occur in the expression of WALArchivingLag$/,
+      /detect\.replace\["> 6000"\] does not occur in the expression of WALArchivingLag$/,
     );
     expect(
       problems(

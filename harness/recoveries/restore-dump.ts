@@ -49,7 +49,9 @@ export const restoreDump = defineRecovery<z.output<typeof restoreDumpSpec>>({
       });
     }
     const archive = await drill.primary.writePrivateFile('restore.dump', data);
-    const args = ['--no-owner', '--exit-on-error', '-d', DRILL_DATABASE, ...selective, archive];
+    // One transaction: the application keeps writing, and a table it sees half restored (created, its sequence
+    // back at 1, rows and keys not yet there) takes inserts that then collide with the restored rows.
+    const args = ['--no-owner', '--single-transaction', '-d', DRILL_DATABASE, ...selective, archive];
     const restored = await drill.primary.runTool('pg_restore', { args, allowFailure: true });
     await drill.saveArtifact('pg_restore.txt', restored.stdout + restored.stderr, `pg_restore ${args.join(' ')}`);
     if (restored.code !== 0)

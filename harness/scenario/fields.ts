@@ -28,11 +28,12 @@ export function parseDuration(text: string): number {
  */
 export const objectKeyPrefix = z.string().refine(
   (p) =>
-    !p.startsWith('/') &&
-    ![...p].some((c) => c < ' ' || c === '\\') &&
-    p
-      .replace(/\/$/, '')
-      .split('/')
-      .every((s) => s !== '' && s !== '.' && s !== '..'),
-  'must be a key prefix of plain segments such as "team/backups" (no "..", ".", "//", leading "/" or control characters)',
+    p === '' ||
+    (!p.startsWith('/') &&
+      ![...p].some((c) => c < ' ' || c === '\\') &&
+      p
+        .replace(/\/$/, '')
+        .split('/')
+        .every((s) => s !== '' && s !== '.' && s !== '..')),
+  'must be empty (the bucket root) or a key prefix of plain segments such as "team/backups" (no "..", ".", "//", leading "/" or control characters)',
 );
