@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { allTests } from '../harness/testing/lanes.js';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../harness/engine/exit-codes.js';
 import type { Journal } from '../harness/engine/journal.js';
@@ -126,6 +127,8 @@ describe.skipIf(Boolean(lane.skip))(
     ] as const)('%s passes on containers too', async ([file, check], ctx) => {
       if (file.includes('pgbackrest') && !existsSync('/usr/bin/pgbackrest'))
         ctx.skip('no /usr/bin/pgbackrest to copy into the local image');
+      // The long lane (npm run test:all): pgBackRest drills already run natively in npm test.
+      if (file.includes('pgbackrest') && !allTests) ctx.skip('long lane: npm run test:all');
       const { r, j } = await runOn('testcontainers', `scenarios/${file}`);
       expect(r.code, r.stdout + r.stderr).toBe(EXIT_CODES.passed);
       check(j);

@@ -1,22 +1,17 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { backupDefinition } from '../backups/index.js';
 import { startMonitoring } from '../detection/monitor.js';
-import { environmentProvider } from '../environments/index.js';
 import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import { faultDefinition } from '../faults/index.js';
 import { ObjectStore } from '../objectstore/client.js';
 import { recoveryDefinition } from '../recoveries/index.js';
 import { provisionStandbys } from '../topology/standbys.js';
 import { withClient } from '../util/pg-client.js';
-import { ACK_FILE, CHANGE_FILE } from '../workload/ack-files.js';
 import { datasetKind } from '../datasets/user-dataset.js';
-import { ledgerOnlyProfile, shopProfile } from '../workload/profiles.js';
-import { statementsProfile } from '../workload/statements-profile.js';
-import { WorkloadWriter } from '../workload/writer.js';
 import { DRILL_DATABASE, type Drill, type DrillSetup } from './context.js';
 import { describeEnvironment } from './describe-environment.js';
 import { SkipDrill } from './skip.js';
+import { startEnvironment } from './start-environment.js';
+import { createWorkloadWriter, workloadProfile } from '../workload/start-writer.js';
 
 /** Brings up the environment, the object store, the primary (and standbys) and the workload writer. */
 export async function provision(
@@ -25,18 +20,7 @@ export async function provision(
   onEnvironment: (env: StartedEnvironment) => void,
 ): Promise<Drill> {
   const { scenario } = setup;
-  const provider = await environmentProvider(scenario.environment.kind);
-  const env = await provider.start({
-    drillName: scenario.metadata.name,
-    runId: setup.runId,
-    workDir: setup.workDir,
-    spec: scenario.environment,
-    keep,
-    logger: setup.logger,
-    onTeardown: setup.onTeardown,
-    signal: setup.signal,
-  });
-  onEnvironment(env);
+  const env = await startEnvironment(setup, keep, onEnvironment);
   const store = new ObjectStore(env.objectStore);
   setup.onTeardown('close the object store client', async () => store.destroy());
   await store.ensureBucket();
@@ -69,21 +53,11 @@ export async function provision(
     signal: setup.signal,
   });
 
-  const workload = new WorkloadWriter({
-    rate: scenario.workload.ledger.rate,
-    profile: scenario.workload.statements
-      ? statementsProfile(scenario.workload.statements)
-      : datasetKind(scenario.dataset) === 'shop' && scenario.workload.datasetWrites
-        ? shopProfile(setup.runId)
-        : ledgerOnlyProfile(),
-    ackFile: join(setup.outDir, ACK_FILE),
-    changeFile: join(setup.outDir, CHANGE_FILE),
-    logger: setup.logger.child('workload'),
-  });
-  await writeFile(join(setup.outDir, ACK_FILE), '');
-  await writeFile(join(setup.outDir, CHANGE_FILE), '');
-  // Registered last, so it runs first: the writer stops before the servers it writes to.
-  setup.onTeardown('stop the workload writer', () => workload.stop());
+  const workload = await createWorkloadWriter(
+    setup,
+    scenario.workload.ledger.rate,
+    workloadProfile(scenario.workload, datasetKind(scenario.dataset) === 'shop', setup.runId),
+  );
 
   const drill = provisionedDrill(setup, {
     env,

@@ -5,12 +5,12 @@ import type { Recorder } from '../engine/recorder.js';
 import { DrillError } from '../engine/errors.js';
 import { lostWrites } from '../measurement/rpo.js';
 import { readSurvival } from '../measurement/survival.js';
-import { now } from '../util/clock.js';
 import { withClient } from '../util/pg-client.js';
 import { baselinePart, fingerprint, rowCount } from '../verification/table-probes.js';
 import { LEDGER_TABLE } from '../workload/ledger-table.js';
 import { sqlStatements } from '../scenario/sql-statements.js';
 import { archiveDamageFields, archiveDamageProblems, damageArchive } from './archive-damage.js';
+import { commitStamped } from './commit-stamp.js';
 import { defineFault, type Damage, type FaultRecord } from './types.js';
 
 export const accidentalDeleteSpec = z.strictObject({
@@ -71,24 +71,16 @@ export const accidentalDelete = defineFault<z.output<typeof accidentalDeleteSpec
     const table = targetTable(spec.sql);
     const record = await withClient(drill.db(), async (c) => {
       const { tx, result } = await destroy(c, spec.sql, drill.recorder);
-      // The rows are gone for everyone when the transaction commits: that is the destructive moment.
-      const at = now();
-      await c.query('COMMIT');
       const { txid, lsn: lsnBefore } = tx.rows[0]!;
-      const after = await c.query<{ lsn: string; committed: string | null; committed_ms: number | null }>(
-        `SELECT pg_current_wal_insert_lsn()::text AS lsn, pg_xact_commit_timestamp($1::text::xid)::text AS committed,
-                (extract(epoch FROM pg_xact_commit_timestamp($1::text::xid)) * 1000)::float8 AS committed_ms`,
-        [txid],
-      );
-      const { committed, committed_ms: commitAt } = after.rows[0]!;
+      // The rows are gone for everyone when the transaction commits: that is the destructive moment.
+      const { at, ...stamp } = await commitStamped(c, txid);
       const record: FaultRecord = {
         at,
         description: `${spec.sql.trim()} (txid ${txid}${result.rowCount !== null ? `, ${result.rowCount} rows` : ''})`,
         damaged: [tableDamage(spec.sql, table)],
         txid,
         lsnBefore,
-        lsn: after.rows[0]!.lsn,
-        ...(committed && commitAt !== null ? { commitTime: committed, commitAt: Math.floor(commitAt) } : {}),
+        ...stamp,
         tables: [table],
         sql: spec.sql,
         rowsAffected: result.rowCount,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { DrillError } from '../engine/errors.js';
 import { sqlIdentifier } from '../scenario/fields.js';
-import { now } from '../util/clock.js';
 import { withClient } from '../util/pg-client.js';
 import { damagedTables } from './accidental-delete.js';
+import { commitStamped } from './commit-stamp.js';
 import { defineFault, type FaultRecord } from './types.js';
 
 export const sqlFaultSpec = z.strictObject({
@@ -42,23 +42,16 @@ export const sqlFault = defineFault<z.output<typeof sqlFaultSpec>>({
         await c.query('ROLLBACK').catch(() => {});
         throw new DrillError('invalid-config', `fault.statements: ${(err as Error).message}`);
       }
-      const at = now();
-      await c.query('COMMIT');
       const { txid, lsn: lsnBefore } = tx.rows[0]!;
-      const after = await c.query<{ lsn: string; committed: string | null; committed_ms: number | null }>(
-        `SELECT pg_current_wal_insert_lsn()::text AS lsn, pg_xact_commit_timestamp($1::text::xid)::text AS committed,
-                (extract(epoch FROM pg_xact_commit_timestamp($1::text::xid)) * 1000)::float8 AS committed_ms`,
-        [txid],
-      );
-      const { committed, committed_ms: commitAt } = after.rows[0]!;
+      // The rows are gone for everyone when the transaction commits: that is the destructive moment.
+      const { at, ...stamp } = await commitStamped(c, txid);
       const record: FaultRecord = {
         at,
         description: `${spec.statements.length} statement(s) damaging ${spec.damages.join(', ')} (txid ${txid}, ${rows} rows)`,
         damaged: spec.damages.map((name) => ({ kind: 'table', name, content: true })),
         txid,
         lsnBefore,
-        lsn: after.rows[0]!.lsn,
-        ...(committed && commitAt !== null ? { commitTime: committed, commitAt: Math.floor(commitAt) } : {}),
+        ...stamp,
         tables: [...spec.damages],
         sql: spec.statements.join('; '),
         rowsAffected: rows,

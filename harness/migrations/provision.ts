@@ -1,15 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DRILL_DATABASE } from '../engine/context.js';
 import { describeEnvironment } from '../engine/describe-environment.js';
 import { DrillError } from '../engine/errors.js';
-import { environmentProvider } from '../environments/index.js';
 import type { PgInstance, StartedEnvironment } from '../environments/types.js';
 import { withClient } from '../util/pg-client.js';
-import { ACK_FILE, CHANGE_FILE } from '../workload/ack-files.js';
-import { ledgerOnlyProfile, shopProfile } from '../workload/profiles.js';
-import { WorkloadWriter } from '../workload/writer.js';
+import { startEnvironment } from '../engine/start-environment.js';
+import { createWorkloadWriter, workloadProfile } from '../workload/start-writer.js';
 import type { Migration, MigrationSetup } from './context.js';
 import { migrationProcedure } from './procedures/index.js';
 import type { MigrationScenario } from './schema.js';
@@ -59,18 +55,7 @@ export async function provisionMigration(
   const { scenario } = setup;
   checkMigrationVersions(scenario);
   const procedure = migrationProcedure(scenario.migration.procedure);
-  const provider = await environmentProvider(scenario.environment.kind);
-  const env = await provider.start({
-    drillName: scenario.metadata.name,
-    runId: setup.runId,
-    workDir: setup.workDir,
-    spec: scenario.environment,
-    keep,
-    logger: setup.logger,
-    onTeardown: setup.onTeardown,
-    signal: setup.signal,
-  });
-  onEnvironment(env);
+  const env = await startEnvironment(setup, keep, onEnvironment);
   const common = scenario.environment.postgres.settings;
   const sourceSettings = {
     ...common,
@@ -81,20 +66,11 @@ export async function provisionMigration(
   const source = await startInstance(env, 'source', scenario.source.version, sourceSettings);
   const target = await startInstance(env, 'target', scenario.target.version, targetSettings);
 
-  const workload = new WorkloadWriter({
-    rate: scenario.workload.ledger.rate,
-    profile:
-      scenario.dataset.fixture === 'shop' && scenario.workload.datasetWrites
-        ? shopProfile(setup.runId)
-        : ledgerOnlyProfile(),
-    ackFile: join(setup.outDir, ACK_FILE),
-    changeFile: join(setup.outDir, CHANGE_FILE),
-    logger: setup.logger.child('workload'),
-  });
-  await writeFile(join(setup.outDir, ACK_FILE), '');
-  await writeFile(join(setup.outDir, CHANGE_FILE), '');
-  // Registered last, so it runs first: the writer stops before the servers it writes to.
-  setup.onTeardown('stop the workload writer', () => workload.stop());
+  const workload = await createWorkloadWriter(
+    setup,
+    scenario.workload.ledger.rate,
+    workloadProfile(scenario.workload, scenario.dataset.fixture === 'shop', setup.runId),
+  );
 
   const migration: Migration = {
     ...setup,

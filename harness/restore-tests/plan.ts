@@ -1,4 +1,4 @@
-import { environmentProvider } from '../environments/index.js';
+import { startEnvironment } from '../engine/start-environment.js';
 import type { StartedEnvironment } from '../environments/types.js';
 import type { ScenarioSetup } from '../engine/context.js';
 import { describeEnvironment } from '../engine/describe-environment.js';
@@ -117,18 +117,7 @@ async function provision(
   const { scenario } = setup;
   const format = formatDefinition(scenario.source.format.type);
   const conn = sourceConnection(scenario.source.objectStore);
-  const provider = await environmentProvider(scenario.environment.kind);
-  const env = await provider.start({
-    drillName: scenario.metadata.name,
-    runId: setup.runId,
-    workDir: setup.workDir,
-    spec: scenario.environment,
-    keep,
-    logger: setup.logger,
-    onTeardown: setup.onTeardown,
-    signal: setup.signal,
-  });
-  onEnvironment(env);
+  const env = await startEnvironment(setup, keep, onEnvironment);
   await format.prerequisites?.(env);
   const store = openSource(conn);
   setup.onTeardown('close the source client', async () => store.destroy());

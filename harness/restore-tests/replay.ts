@@ -1,10 +1,8 @@
-import { budgetMs } from '../engine/budgets.js';
 import { DrillError } from '../engine/errors.js';
 import type { PgInstance } from '../environments/types.js';
 import { recoveryTargetSettings } from '../restore/recovery-settings.js';
-import { now } from '../util/clock.js';
+import { lastReplayedLsn, startAndAwaitReplay } from '../restore/await-replay.js';
 import { withClient } from '../util/pg-client.js';
-import { sleep } from '../util/retry.js';
 import { segmentNumber, segmentOfLsn } from '../wal/segments.js';
 import type { RestoreTest } from './context.js';
 import type { RestoreTarget } from './schema.js';
@@ -34,33 +32,8 @@ export async function replayUntilPromoted(
   instance: PgInstance,
   newest: string | undefined,
 ): Promise<{ endLsn?: string; description: string }> {
-  await instance.start({ waitReady: false });
-  let exited = false;
-  void instance.exited().then(() => {
-    exited = true;
-  });
-  const deadline = now() + budgetMs('replay');
-  for (;;) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const state = await recoveryState(instance);
-    if (state === 'promoted') break;
-    if (exited || state === 'down') {
-      const log = await instance.logTail(400);
-      const fatal = log
-        .split('\n')
-        .filter((l) => /FATAL|PANIC/.test(l))
-        .slice(-2)
-        .join(' | ');
-      if (exited || fatal) throw new DrillError('failed', `recovery stopped: ${fatal || 'postgres exited'}`);
-    }
-    if (now() > deadline)
-      throw new DrillError('failed', `recovery did not finish within ${budgetMs('replay') / 1000} s (budget "replay")`);
-    await sleep(100, ctx.signal);
-  }
-  const endLsn = await withClient(instance.connection('postgres'), async (c) => {
-    const r = await c.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn');
-    return r.rows[0]?.lsn ?? undefined;
-  });
+  await startAndAwaitReplay(instance, 'promoted', ctx.signal);
+  const endLsn = await withClient(instance.connection('postgres'), lastReplayedLsn);
   const target = ctx.scenario.target;
   if (target.type === 'end-of-archive' && newest && endLsn) {
     const reached = segmentOfLsn(segmentNumber(newest).timeline, endLsn);
@@ -83,19 +56,4 @@ export async function replayUntilPromoted(
     ...(endLsn ? { endLsn } : {}),
     description: `replayed to ${describeTarget(target)}${endLsn ? ` (WAL ${endLsn})` : ''} and promoted`,
   };
-}
-
-async function recoveryState(instance: PgInstance): Promise<'recovering' | 'promoted' | 'down'> {
-  try {
-    return await withClient(
-      instance.connection('postgres'),
-      async (c) =>
-        (await c.query<{ rec: boolean }>('SELECT pg_is_in_recovery() AS rec')).rows[0]!.rec ? 'recovering' : 'promoted',
-      { connectTimeoutMs: 1000 },
-    );
-  } catch (err) {
-    return /starting up|not yet accepting|consistent recovery state/.test((err as Error).message)
-      ? 'recovering'
-      : 'down';
-  }
 }

@@ -10,7 +10,6 @@
  *
  * RTO: this function marks `fetch-base-backup` and `replay-wal` (which includes promotion) on drill.rto.
  */
-import type pg from 'pg';
 import { budgetMs } from '../engine/budgets.js';
 import type { Drill } from '../engine/context.js';
 import { DrillError, errorMessage } from '../engine/errors.js';
@@ -18,13 +17,14 @@ import type { PgInstance } from '../environments/types.js';
 import type { RecoveryTarget } from '../recoveries/target.js';
 import { now } from '../util/clock.js';
 import { withClient } from '../util/pg-client.js';
-import { retryUntil, sleep } from '../util/retry.js';
+import { retryUntil } from '../util/retry.js';
 import { restoreCommandWithSpool } from '../wal/restore-command.js';
 import { segmentNumber, segmentOfLsn } from '../wal/segments.js';
 import { listBaseBackups, type CatalogEntry } from './catalog.js';
 import { fetchBackupInto } from './fetch-backup.js';
 import { verifyBackupObjects } from './integrity.js';
 import { recoveryTargetSettings } from './recovery-settings.js';
+import { lastReplayedLsn, recoveryState, startAndAwaitReplay } from './await-replay.js';
 import { archivedWal, findArchiveGap } from './wal-archive.js';
 
 export interface RestoreOptions {
@@ -207,36 +207,9 @@ async function replay(
   await instance.writeFile('recovery.signal', '');
   const newestBefore = newestSegment(await archivedWal(drill.store), backup.timeline);
   const tReplay = now();
-  await instance.start({ waitReady: false });
-  let exited = false;
-  void instance.exited().then(() => {
-    exited = true;
-  });
-
   // Replay has ended once the server pauses at the target or leaves recovery; a FATAL ends it too.
   const want = opts.action === 'pause' ? 'paused' : 'promoted';
-  const deadline = now() + budgetMs('replay');
-  for (;;) {
-    if (drill.signal.aborted) throw drill.signal.reason;
-    const state = await recoveryState(instance);
-    if (state === want) break;
-    if (exited || state === 'down') {
-      const log = await instance.logTail(400);
-      const fatal = log
-        .split('\n')
-        .filter((l) => /FATAL|PANIC/.test(l))
-        .slice(-2)
-        .join(' | ');
-      if (exited || fatal)
-        throw new DrillError('failed', `recovery of ${instance.name} stopped: ${fatal || 'postgres exited'}`);
-    }
-    if (now() > deadline)
-      throw new DrillError(
-        'failed',
-        `recovery of ${instance.name} did not finish within ${budgetMs('replay') / 1000} s`,
-      );
-    await sleep(100, drill.signal);
-  }
+  await startAndAwaitReplay(instance, want, drill.signal);
   const replayEnd = now();
   if (opts.markRto !== false) drill.rto.mark('replay-wal', replayEnd);
   const replayEndLsn = await withClient(instance.connection('postgres'), lastReplayedLsn);
@@ -253,33 +226,6 @@ async function replay(
     seconds: { fetch: fetchSeconds, replay: (replayEnd - tReplay) / 1000 },
     ...(replayEndLsn ? { replayEndLsn } : {}),
   };
-}
-
-/** The end of the last WAL record replayed; it stays set after promotion. */
-async function lastReplayedLsn(c: pg.Client): Promise<string | undefined> {
-  const r = await c.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn');
-  return r.rows[0]?.lsn ?? undefined;
-}
-
-async function recoveryState(instance: PgInstance): Promise<'recovering' | 'paused' | 'promoted' | 'down'> {
-  try {
-    return await withClient(
-      instance.connection('postgres'),
-      async (c) => {
-        const r = await c.query<{ rec: boolean; pause: string }>(
-          `SELECT pg_is_in_recovery() AS rec, CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() ELSE '' END AS pause`,
-        );
-        const row = r.rows[0]!;
-        return !row.rec ? 'promoted' : row.pause === 'paused' ? 'paused' : 'recovering';
-      },
-      { connectTimeoutMs: 1000 },
-    );
-  } catch (err) {
-    // Starting up and replaying: connections are refused until the server is consistent.
-    return /starting up|not yet accepting|consistent recovery state/.test((err as Error).message)
-      ? 'recovering'
-      : 'down';
-  }
 }
 
 /** Resumes a paused recovery, which promotes (recovery_target_action = pause). */

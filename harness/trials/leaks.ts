@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { findRunStates } from '../environments/native/leftovers.js';
 import type { RunState } from '../environments/native/run-state.js';
 import type { ChildRecord } from '../util/children.js';
-import { allPids, isSameProcess, mountPoints, processesUnder } from '../util/proc.js';
+import { allPids, isSameProcess, listeningSockets, mountPoints, processesUnder } from '../util/proc.js';
 import { sleep } from '../util/retry.js';
 
 /** Everything the drills under one work root recorded while they ran (their run-state files, polled). */
@@ -74,19 +74,7 @@ export async function findLeaks(watch: ResourceWatch, settleMs = 10_000): Promis
 
 /** Listening TCP ports and the PIDs holding their sockets (those this user may look into). */
 export function listeningPortOwners(): Map<number, number[]> {
-  const byInode = new Map<string, number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') byInode.set(cols[9]!, parseInt(cols[1]!.split(':').at(-1)!, 16));
-    }
-  }
+  const byInode = listeningSockets();
   const owners = new Map<number, number[]>();
   for (const pid of allPids()) {
     let fds: string[];

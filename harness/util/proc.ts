@@ -85,7 +85,12 @@ export function processesUnder(dir: string): { pid: number; cmd: string }[] {
 
 /** TCP ports something listens on (IPv4 and IPv6) in this network namespace. */
 export function listeningPorts(): Set<number> {
-  const ports = new Set<number>();
+  return new Set(listeningSockets().values());
+}
+
+/** Listening TCP sockets in this network namespace: socket inode to port. */
+export function listeningSockets(): Map<string, number> {
+  const byInode = new Map<string, number>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -95,10 +100,10 @@ export function listeningPorts(): Set<number> {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') ports.add(parseInt(cols[1]!.split(':').at(-1)!, 16));
+      if (cols[3] === '0A') byInode.set(cols[9]!, parseInt(cols[1]!.split(':').at(-1)!, 16));
     }
   }
-  return ports;
+  return byInode;
 }
 
 /** Mount points in this process's mount namespace. */
