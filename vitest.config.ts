@@ -7,28 +7,12 @@ export const packageAliases = {
   drdrill: fileURLToPath(new URL('./harness/api/index.ts', import.meta.url)),
 };
 
-/**
- * The long lane: run by `npm run test:all` (DRDRILL_TESTS=all), not by `npm test`, which keeps a representative
- * of each (a dump and a basebackup-wal restore test, the archive-failure detection drill, positive migrations).
- */
-const LONG_LANE = [
-  'scenarios/restore-tests/barman-cloud.test.ts',
-  'scenarios/restore-tests/pgbackrest.test.ts',
-  'scenarios/detection.test.ts',
-  'scenarios/migrations/negative/**',
-  'harness/api/package.test.ts',
-];
-
 export default defineConfig({
   resolve: { alias: packageAliases },
   test: {
     include: ['{harness,reports,fixtures,scenarios,examples}/**/*.test.ts'],
     // Run on its own, in a child vitest, by harness/api/vitest/child-vitest.test.ts.
-    exclude: [
-      ...configDefaults.exclude,
-      'examples/vitest/failing/**',
-      ...(process.env.DRDRILL_TESTS === 'all' ? [] : LONG_LANE),
-    ],
+    exclude: [...configDefaults.exclude, 'examples/vitest/failing/**'],
     // Drill tests start real PostgreSQL and S3 processes: generous timeouts, two files at a time on 2 cores.
     testTimeout: 240_000,
     hookTimeout: 120_000,
