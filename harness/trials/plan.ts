@@ -1,22 +1,13 @@
 import type { PhaseName } from '../engine/journal.js';
-import { seededRandom } from '../scenario/fuzz/mutate.js';
+import { drillPhases } from '../engine/phases.js';
+import { seededRandom } from '../util/seeded-random.js';
 import type { TrialResult, TrialSpec } from './trial.js';
 
 /** The core drills (`npm run drills`), each as its shipped scenario. */
 export const CORE_DRILLS = ['accidental-delete', 'corruption', 'disk-full', 'cluster-loss', 'replica-failover'];
 
-const PHASES: PhaseName[] = [
-  'provision',
-  'seed',
-  'baseline',
-  'backup',
-  'workload',
-  'inject',
-  'detect',
-  'recover',
-  'verify',
-  'teardown',
-];
+/** Every phase of a drill with a fault, in order. */
+const PHASES: PhaseName[] = ['provision', ...drillPhases(true).map((p) => p.name), 'teardown'];
 
 /**
  * A random moment in a random core drill: a phase, then up to 1.5 s into it (a signal that lands after a short

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../../util/paths.js';
 import { parseScenario, ScenarioError } from '../load.js';
 import { checkSemantics } from '../semantic-checks.js';
-import { mutateScenario, seededRandom } from './mutate.js';
+import { seededRandom } from '../../util/seeded-random.js';
+import { mutateScenario } from './mutate.js';
 
 export interface FuzzCase {
   index: number;
