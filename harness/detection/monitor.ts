@@ -76,6 +76,8 @@ export async function startMonitoring(drill: Drill): Promise<AlertMonitor | unde
       tool: 'nodeExporter',
       args: (listen) => [`--web.listen-address=${listen}`, '--collector.disable-defaults', '--collector.filesystem'],
       readyPath: '/metrics',
+      // Without root the volume is a mount in a user namespace: node_exporter must look from in there.
+      ...(drill.primary.hostCommand ? { wrap: drill.primary.hostCommand.bind(drill.primary) } : {}),
     });
     started('node_exporter', nodeExporter);
     targets.node = new URL(nodeExporter.url).host;

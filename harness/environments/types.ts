@@ -124,6 +124,11 @@ export interface PgInstance {
   readonly volume?: VolumeHandle;
   readonly walVolume?: VolumeHandle;
   /**
+   * A host program's command line that sees the instance's mounts as the instance does (native without root:
+   * inside the user namespace that holds its volumes). Absent where the host program sees them anyway.
+   */
+  hostCommand?(file: string, args: string[]): [string, string[]];
+  /**
    * Shell command for archive_command/restore_command that runs `drdrill wal <action>` inside the instance;
    * for fetch the environment adds a prefetch spool directory it owns.
    */

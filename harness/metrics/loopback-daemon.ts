@@ -22,6 +22,8 @@ export interface DaemonSpec {
   ready?: (status: number) => boolean;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Runs the daemon through another command line (e.g. inside the user namespace holding a drill's volumes). */
+  wrap?: (file: string, args: string[]) => [string, string[]];
 }
 
 /**
@@ -35,7 +37,8 @@ export async function startLoopbackDaemon(spec: DaemonSpec): Promise<LoopbackDae
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const listen = `127.0.0.1:${await freePort()}`;
-    const child = spawn(bin, spec.args(listen), { env: spec.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const [file, args] = spec.wrap ? spec.wrap(bin, spec.args(listen)) : [bin, spec.args(listen)];
+    const child = spawn(file, args, { env: spec.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

@@ -325,6 +325,10 @@ export class NativeInstance implements PgInstance {
     return this._ns ? this._ns.wrap(file, args) : [file, args];
   }
 
+  hostCommand(file: string, args: string[]): [string, string[]] {
+    return this._command(file, args);
+  }
+
   async readFile(relPath: string): Promise<Buffer> {
     return readFile(this._path(relPath));
   }
