@@ -1,4 +1,4 @@
-import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { budgetMs } from '../engine/budgets.js';
@@ -72,9 +72,19 @@ export async function startMonitoring(drill: Drill): Promise<AlertMonitor | unde
   started('postgres_exporter', postgresExporter);
   const targets: Record<string, string> = { postgres: new URL(postgresExporter.url).host };
   if (filesystem) {
+    // node_exporter lists mounts from <procfs>/1/mounts: PID 1's view, which lacks a user namespace's tmpfs.
+    // Pointing "1" at /proc/self makes it list the mounts of the namespace it runs in.
+    const procfs = join(dir, 'procfs');
+    await mkdir(procfs, { recursive: true });
+    await symlink('/proc/self', join(procfs, '1'));
     const nodeExporter = await startLoopbackDaemon({
       tool: 'nodeExporter',
-      args: (listen) => [`--web.listen-address=${listen}`, '--collector.disable-defaults', '--collector.filesystem'],
+      args: (listen) => [
+        `--web.listen-address=${listen}`,
+        '--collector.disable-defaults',
+        '--collector.filesystem',
+        `--path.procfs=${procfs}`,
+      ],
       readyPath: '/metrics',
       // Without root the volume is a mount in a user namespace: node_exporter must look from in there.
       ...(drill.primary.hostCommand ? { wrap: drill.primary.hostCommand.bind(drill.primary) } : {}),
