@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnChild } from '../util/children.js';
 import { DrillError } from '../engine/errors.js';
 import { freePort } from '../util/ports.js';
 import { sleep } from '../util/retry.js';
@@ -38,9 +39,15 @@ export async function startLoopbackDaemon(spec: DaemonSpec): Promise<LoopbackDae
   for (let attempt = 0; attempt < 3; attempt++) {
     const listen = `127.0.0.1:${await freePort()}`;
     const [file, args] = spec.wrap ? spec.wrap(bin, spec.args(listen)) : [bin, spec.args(listen)];
-    const child = spawn(file, args, { env: spec.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Tracked like every process of a drill: a drdrill killed mid-drill leaves it for `drdrill gc`.
+    const child = spawnChild(
+      file,
+      args,
+      { env: spec.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] },
+      { role: spec.tool, transient: false },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
