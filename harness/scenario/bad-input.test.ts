@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../engine/exit-codes.js';
 import { variant } from '../testing/journals.js';
 import { inlineScenarios, runCli } from '../testing/run-cli.js';
+import { parseScenario } from './load.js';
 import { sqlStatements } from './sql-statements.js';
 import { timestampProblem } from './timestamp.js';
 
@@ -124,5 +125,22 @@ describe('time targets PostgreSQL accepts', () => {
     ['yesterday', 'is not a timestamp such as "2026-05-01 12:00:00+00"'],
   ])('refuses %j: %s', (text, why) => {
     expect(timestampProblem(text)).toBe(why);
+  });
+});
+
+describe('keys that are not names', () => {
+  it.each([
+    ['a list', 'apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: k }\n[a, b]: 1\n'],
+    ['a binary', 'apiVersion: drdrill/v1\nkind: Drill\nmetadata: { name: k }\n!!binary aGk=: 1\n'],
+  ])('%s as a key is a positioned problem, not a warning on stderr', (_what, source) => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect(() => parseScenario(source, 'k.yaml')).toThrow(/^k\.yaml:4:\d+: a key must be a name/);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
   });
 });

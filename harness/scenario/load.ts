@@ -93,16 +93,18 @@ export function ofKind<K extends ScenarioKind>(loaded: LoadedScenario, kind: K):
   return loaded as LoadedScenario<ScenarioOfKind<K>>;
 }
 
-/** A mapping or a list used as a key (`? [a, b]: x`, `[a]: x`): a scenario's keys are names. */
+/** A mapping, a list or a binary used as a key (`? [a, b]: x`, `[a]: x`): a scenario's keys are names. */
 function complexKeys(doc: Document, lc: LineCounter, file: string): ScenarioProblem[] {
   const out: ScenarioProblem[] = [];
   visit(doc, {
     Pair(_key, pair) {
       const key = pair.key as Node | null;
       const resolved = isAlias(key) ? key.resolve(doc) : key;
-      if (key && resolved && !isScalar(resolved)) {
+      // A scalar tagged !!binary (or !!timestamp) reads as an object too: not a name either.
+      const notName = !isScalar(resolved) || (typeof resolved.value === 'object' && resolved.value !== null);
+      if (key && resolved && notName) {
         const pos = lc.linePos(key.range?.[0] ?? 0);
-        out.push({ file, ...pos, path: '', message: 'a key must be a name, not a mapping or a list' });
+        out.push({ file, ...pos, path: '', message: 'a key must be a name, not a mapping, a list or a binary' });
       }
     },
   });
