@@ -19,10 +19,16 @@ export const recoveryTargetSchema = z.discriminatedUnion('type', [
 
 export type RecoveryTarget = z.output<typeof recoveryTargetSchema>;
 
+/**
+ * WAL segments fetched ahead during replay. Measured by `npm run bench -- overhead` (2 cores, embedded S3): at
+ * 111 MB and at 1 GB of WAL, depth 8 replayed within 2 % of the fastest depth, 1.4x faster than no prefetch.
+ */
+export const DEFAULT_PREFETCH = 8;
+
 export const prefetchField = z
   .number()
   .int()
   .min(0)
   .max(32)
-  .default(4)
+  .default(DEFAULT_PREFETCH)
   .describe('WAL segments fetched ahead in parallel');

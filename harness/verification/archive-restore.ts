@@ -3,6 +3,7 @@ import { DRILL_DATABASE } from '../engine/context.js';
 import { lostWrites } from '../measurement/rpo.js';
 import { readSurvival } from '../measurement/survival.js';
 import { restoreBaseBackup } from '../restore/restore-base-backup.js';
+import { DEFAULT_PREFETCH } from '../recoveries/target.js';
 import { archiveCurrentWal } from '../restore/wal-archive.js';
 import { withClient } from '../util/pg-client.js';
 import { LEDGER_TABLE } from '../workload/ledger-table.js';
@@ -33,7 +34,7 @@ export async function verifyArchiveRestore(drill: Drill, writes: WriteSnapshot):
     instanceName: ARCHIVE_CHECK_INSTANCE,
     target: { type: 'name', value: point },
     action: 'promote',
-    prefetch: 4,
+    prefetch: DEFAULT_PREFETCH,
     archive: false,
     markRto: false,
   });
