@@ -47,6 +47,23 @@ export async function startProduction(
   const dir = tempDir(`drdrill-prod-${name}-`);
   chmodSync(dir, 0o755);
   const s3 = await startRecordingS3(join(dir, 's3'), opts.tls ? { tls: true } : {});
+  try {
+    return await startProductionOn(name, dir, s3, opts);
+  } catch (err) {
+    await s3.stop();
+    throw err;
+  }
+}
+
+async function startProductionOn(
+  name: string,
+  dir: string,
+  s3: RecordingS3,
+  opts: {
+    tls?: boolean;
+    settings?: (p: { endpoint: string; awsEnv: Record<string, string> }) => Record<string, string>;
+  },
+): Promise<Production> {
   const awsEnv: Record<string, string> = {
     AWS_ACCESS_KEY_ID: SOURCE_ENV.SRC_KEY,
     AWS_SECRET_ACCESS_KEY: SOURCE_ENV.SRC_SECRET,
@@ -68,13 +85,19 @@ export async function startProduction(
     if (account) chownSync(s3.cert, account.uid, account.gid);
   }
   const standalone = await standaloneEnvironment(`prod-${name}`);
-  const instance = await standalone.env.createInstance({ name: 'production', initdb: true });
-  await instance.configure({
-    wal_level: 'replica',
-    ...(opts.settings?.({ endpoint: s3.endpoint, awsEnv }) ?? {}),
-  });
-  await instance.start();
-  await withClient(instance.connection('postgres'), (c) => c.query(`CREATE DATABASE ${APP_DATABASE}`));
+  let instance: PgInstance;
+  try {
+    instance = await standalone.env.createInstance({ name: 'production', initdb: true });
+    await instance.configure({
+      wal_level: 'replica',
+      ...(opts.settings?.({ endpoint: s3.endpoint, awsEnv }) ?? {}),
+    });
+    await instance.start();
+    await withClient(instance.connection('postgres'), (c) => c.query(`CREATE DATABASE ${APP_DATABASE}`));
+  } catch (err) {
+    await standalone.close();
+    throw err;
+  }
   return {
     s3,
     instance,

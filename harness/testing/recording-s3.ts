@@ -36,7 +36,7 @@ export async function startRecordingS3(dir: string, opts: { tls?: boolean } = {}
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '--no-warnings', script, join(dir, 'data'), log, ...(tls ? [tls.key, tls.cert] : [])],
-    { stdio: ['ignore', 'pipe', 'inherit'], cwd: packageRoot() },
+    { stdio: ['pipe', 'pipe', 'inherit'], cwd: packageRoot() },
   );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
