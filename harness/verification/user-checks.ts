@@ -33,8 +33,8 @@ export async function verifySqlAssertion(target: CheckTarget, step: SqlAssertion
   let actual: string | null;
   try {
     actual = await withClient(target.conn, async (c) => {
-      const r = await c.query<Record<string, unknown>>({ text: sql, rowMode: 'array' } as never);
-      const row = (r.rows as unknown as unknown[][])[0];
+      const r = await c.query<unknown[]>({ text: sql, rowMode: 'array' });
+      const row = r.rows[0];
       const value = row?.[0];
       if (value === undefined || value === null) return null;
       if (value instanceof Date) return value.toISOString();
