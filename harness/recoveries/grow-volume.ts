@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DrillError } from '../engine/errors.js';
+import { waitUntilAccepting } from '../environments/wait-ready.js';
 import { defineRecovery } from './types.js';
 
 export const growVolumeSpec = z.strictObject({ procedure: z.literal('grow-volume') });
@@ -23,6 +24,9 @@ export const growVolume = defineRecovery<z.output<typeof growVolumeSpec>>({
       await drill.primary.start();
       drill.rto.mark('restart');
       drill.recorder.event('recover', `restarted ${drill.primary.name} after the PANIC (crash recovery)`);
+    } else {
+      // A postmaster that outlived a backend's PANIC runs crash recovery by itself: wait until it serves again.
+      await waitUntilAccepting(drill.primary);
     }
     return { fromMB: from, toMB: volume.sizeMB, restarted };
   },
